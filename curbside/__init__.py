@@ -1,0 +1,13 @@
+"""Curbside's shared kernel: settings, the local runtime, schema migrations, the command line."""
+
+from curbside.errors import CurbsideError, MigrationError, RuntimeServiceError
+from curbside.settings import BrokerAddress, ServiceSettings, load
+
+__all__ = [
+    "BrokerAddress",
+    "CurbsideError",
+    "MigrationError",
+    "RuntimeServiceError",
+    "ServiceSettings",
+    "load",
+]
