@@ -82,5 +82,7 @@ def upgrade(dsn: str) -> list[Migration]:
 
 def timescaledb_version(conn: psycopg.Connection) -> str | None:
     """The TimescaleDB version installed in this database, or None on plain PostgreSQL."""
-    row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").fetchone()
+    row = conn.execute(
+        "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
+    ).fetchone()
     return None if row is None else str(row[0])

@@ -62,7 +62,9 @@ def _service_user(name: str) -> str | None:
     try:
         pwd.getpwnam(name)
     except KeyError as exc:
-        raise RuntimeServiceError(f"user {name!r} is missing: run deploy/install-services.sh") from exc
+        raise RuntimeServiceError(
+            f"user {name!r} is missing: run deploy/install-services.sh"
+        ) from exc
     return name
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
 from typing import TypeVar
+from urllib.parse import unquote, urlsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -77,4 +76,4 @@ def load(cls: type[SettingsT], env_file: Path | None = None) -> SettingsT:
     """Build a settings class from the environment and, when given, an env file."""
     if env_file is not None and not env_file.is_file():
         raise ValueError(f"settings file not found: {env_file}")
-    return cls(_env_file=env_file)  # type: ignore[call-arg]
+    return cls(_env_file=env_file)

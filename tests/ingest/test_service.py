@@ -1,0 +1,136 @@
+"""Tests of ingest/service.py: the worker between a real broker and a real database."""
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from ingest import IngestSettings, IngestStats, run
+
+
+def settings_for(database_url: str, mqtt_url: str, prefix: str, client_id: str) -> IngestSettings:
+    return IngestSettings(
+        database_url=database_url,
+        mqtt_url=mqtt_url,
+        topic_prefix=prefix,
+        client_id=client_id,
+        share_group=f"g-{client_id}",
+        batch_max_age_s=0.05,
+    )
+
+
+@contextmanager
+def running(settings: IngestSettings) -> Iterator[list[IngestStats]]:
+    """Run the worker in a thread; on exit stop it and hand back its totals."""
+    stop = threading.Event()
+    started = threading.Event()
+    totals: list[IngestStats] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            totals.append(run(settings, stop, on_ready=started.set))
+        except BaseException as exc:
+            errors.append(exc)
+            started.set()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    assert started.wait(20), "the ingest did not subscribe"
+    try:
+        yield totals
+    finally:
+        stop.set()
+        thread.join(20)
+        assert not thread.is_alive()
+        assert not errors, errors
+
+
+def reading(hours_ago: float, fill_pct: float) -> bytes:
+    """A canonical reading measured some hours before now."""
+    ts = datetime.now(UTC) - timedelta(hours=hours_ago)
+    return json.dumps({"ts": ts.isoformat(), "fill_pct": fill_pct}).encode()
+
+
+def wait_for(conn: psycopg.Connection, query: str, expected: int) -> int:
+    deadline = time.monotonic() + 15
+    count = -1
+    while time.monotonic() < deadline:
+        count = conn.execute(query).fetchone()[0]  # type: ignore[index]
+        if count >= expected:
+            break
+        time.sleep(0.05)
+    return count
+
+
+def test_duplicates_and_bad_messages_do_not_stop_the_ingest(
+    db: psycopg.Connection,
+    registered_device: str,
+    database_url: str,
+    mqtt_url: str,
+    topic_prefix: str,
+    publish: Callable[[str, bytes], None],
+) -> None:
+    """A reading published twice is stored once; bad ones become rejects; ingest goes on."""
+    topic = f"{topic_prefix}/devices/{registered_device}/up"
+    twice = json.dumps({"ts": datetime.now(UTC).isoformat(), "distance_mm": 600}).encode()
+    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
+    with running(settings) as totals:
+        publish(topic, twice)
+        publish(topic, twice)
+        publish(topic, b"{not json")
+        publish(f"{topic_prefix}/devices/nobody/up", b'{"fill_pct": 5}')
+        publish(topic, reading(hours_ago=-0.1, fill_pct=55))
+        assert wait_for(db, "SELECT count(*) FROM ingest_rejects", 2) == 2
+        assert wait_for(db, "SELECT count(*) FROM readings", 2) == 2
+    rows = db.execute("SELECT fill_pct FROM readings ORDER BY measured_at").fetchall()
+    assert rows == [(50.0,), (55.0,)]
+    reasons = db.execute("SELECT reason FROM ingest_rejects ORDER BY id").fetchall()
+    assert reasons == [("malformed_json",), ("unknown_device",)]
+    [stats] = totals
+    assert (stats.messages, stats.inserted, stats.duplicates, stats.rejected) == (5, 2, 1, 2)
+
+
+def test_messages_published_while_the_worker_is_down_arrive_after_restart(
+    db: psycopg.Connection,
+    registered_device: str,
+    database_url: str,
+    mqtt_url: str,
+    topic_prefix: str,
+    publish: Callable[[str, bytes], None],
+) -> None:
+    """The broker keeps the worker's persistent session and delivers what it missed."""
+    topic = f"{topic_prefix}/devices/{registered_device}/up"
+    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
+    with running(settings):
+        publish(topic, reading(hours_ago=6, fill_pct=10))
+        assert wait_for(db, "SELECT count(*) FROM readings", 1) == 1
+    for hours_ago in range(5):
+        publish(topic, reading(hours_ago, fill_pct=20 + hours_ago))
+    with running(settings):
+        assert wait_for(db, "SELECT count(*) FROM readings", 6) == 6
+
+
+def test_a_device_registered_while_running_is_picked_up(
+    db: psycopg.Connection,
+    registered_device: str,
+    database_url: str,
+    mqtt_url: str,
+    topic_prefix: str,
+    publish: Callable[[str, bytes], None],
+) -> None:
+    """The registry reloads when an unknown device shows up after the refresh interval."""
+    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
+    settings = settings.model_copy(update={"registry_refresh_s": 0.0})
+    with running(settings):
+        db.execute(
+            "INSERT INTO devices (id, sensor_model, bin_id) VALUES ('dev-new', 'x', 'bin-1')"
+        )
+        publish(f"{topic_prefix}/devices/dev-new/up", reading(1, 20))
+        assert wait_for(db, "SELECT count(*) FROM readings WHERE device_id = 'dev-new'", 1) == 1
+    assert db.execute("SELECT count(*) FROM ingest_rejects").fetchone() == (0,)
