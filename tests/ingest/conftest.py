@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 import paho.mqtt.client as mqtt
 import psycopg
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from curbside import BrokerAddress
 
@@ -26,7 +27,7 @@ def registered_device(db: psycopg.Connection) -> str:
 @pytest.fixture
 def publish(broker: BrokerAddress) -> Iterator[Callable[[str, bytes], None]]:
     """Publish at QoS 1 to the test broker and wait for the broker's acknowledgement."""
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     client.connect(broker.host, broker.port)
     client.loop_start()
 
