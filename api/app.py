@@ -1,0 +1,40 @@
+"""The FastAPI application: built from settings, with the database pool opened in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from psycopg_pool import ConnectionPool
+
+from api.routes import bins, health, plans
+from api.settings import ApiSettings
+from curbside import migrate
+
+
+def create_app(settings: ApiSettings) -> FastAPI:
+    """The API for these settings; migrations run and the pool opens when it starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate.upgrade(settings.dsn)
+        with ConnectionPool(
+            settings.dsn,
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            kwargs={"autocommit": True},
+            open=True,
+        ) as pool:
+            app.state.pool = pool
+            yield
+
+    app = FastAPI(
+        title="Curbside",
+        summary="Sensor-driven waste collection: bins, readings and collection plans.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    for module in (health, bins, plans):
+        app.include_router(module.router)
+    return app

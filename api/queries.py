@@ -1,0 +1,87 @@
+"""Reads for the API; each takes a connection and returns rows as dicts or models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from api import schemas
+
+_LATEST = """
+    SELECT b.id, b.lat, b.lon, b.address, b.waste_stream, b.volume_l,
+           r.fill_pct, r.measured_at, r.battery_pct
+    FROM bins b
+    LEFT JOIN LATERAL (
+        SELECT fill_pct, measured_at, battery_pct FROM readings
+        WHERE readings.bin_id = b.id ORDER BY measured_at DESC LIMIT 1
+    ) r ON true
+"""
+
+
+def bins(
+    conn: psycopg.Connection, waste_stream: str | None, min_fill_pct: float | None
+) -> list[schemas.Bin]:
+    """Bins with their latest reading, optionally filtered by stream and fill level."""
+    query = f"""SELECT * FROM ({_LATEST}) latest
+        WHERE (%(stream)s::text IS NULL OR waste_stream = %(stream)s)
+          AND (%(min_fill)s::real IS NULL OR fill_pct >= %(min_fill)s)
+        ORDER BY id"""
+    params = {"stream": waste_stream, "min_fill": min_fill_pct}
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [schemas.Bin(**row) for row in cur.execute(query, params)]
+
+
+def bin_by_id(conn: psycopg.Connection, bin_id: str) -> schemas.Bin | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(f"{_LATEST} WHERE b.id = %s", (bin_id,)).fetchone()
+    return None if row is None else schemas.Bin(**row)
+
+
+def readings(
+    conn: psycopg.Connection, bin_id: str, start: datetime, end: datetime, limit: int
+) -> list[schemas.Reading]:
+    """A bin's readings with start <= measured_at < end, oldest first."""
+    query = """SELECT measured_at, received_at, time_is_receive, device_id, fill_pct,
+                      distance_mm, battery_pct, temperature_c, tilt_deg
+               FROM readings
+               WHERE bin_id = %s AND measured_at >= %s AND measured_at < %s
+               ORDER BY measured_at LIMIT %s"""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [schemas.Reading(**row) for row in cur.execute(query, (bin_id, start, end, limit))]
+
+
+def plan(conn: psycopg.Connection, plan_date: date, version: int | None) -> schemas.Plan | None:
+    """The plan for a date: the given version, else the newest."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        head = cur.execute(
+            """SELECT id, plan_date, version, status, created_at, solver, distance_m, duration_s
+               FROM plans WHERE plan_date = %s AND (%s::int IS NULL OR version = %s)
+               ORDER BY version DESC LIMIT 1""",
+            (plan_date, version, version),
+        ).fetchone()
+        if head is None:
+            return None
+        routes = cur.execute(
+            "SELECT vehicle_id, distance_m, duration_s, load_l FROM plan_routes"
+            " WHERE plan_id = %s ORDER BY vehicle_id",
+            (head["id"],),
+        ).fetchall()
+        stops: dict[str, list[dict[str, Any]]] = {route["vehicle_id"]: [] for route in routes}
+        for stop in cur.execute(
+            "SELECT vehicle_id, position, kind, site_id, arrival_at, load_after_l,"
+            " expected_fill_pct FROM plan_stops WHERE plan_id = %s ORDER BY vehicle_id, position",
+            (head["id"],),
+        ):
+            stops[stop.pop("vehicle_id")].append(stop)
+        omitted = cur.execute(
+            "SELECT bin_id, reason FROM plan_omissions WHERE plan_id = %s ORDER BY bin_id",
+            (head["id"],),
+        ).fetchall()
+    return schemas.Plan(
+        **head,
+        routes=[schemas.Route(**route, stops=stops[route["vehicle_id"]]) for route in routes],
+        omitted=[schemas.Omission(**row) for row in omitted],
+    )

@@ -1,0 +1,12 @@
+"""Settings of the HTTP API."""
+
+from __future__ import annotations
+
+from curbside.settings import ServiceSettings
+
+
+class ApiSettings(ServiceSettings):
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    pool_min_size: int = 1
+    pool_max_size: int = 10
