@@ -11,7 +11,6 @@ import glob
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from curbside.errors import RuntimeServiceError
+from curbside.processes import running_pid, spawn, terminate
 
 DEPLOY_DIR = Path(__file__).resolve().parents[1] / "deploy"
 
@@ -241,54 +241,16 @@ class LocalMosquitto:
             template = template.replace(placeholder, value)
         self.config_file.write_text(template)
 
-    def pid(self) -> int | None:
-        try:
-            pid = int(self.pid_file.read_text())
-            os.kill(pid, 0)
-        except (OSError, ValueError):
-            return None
-        return pid
-
     def is_running(self) -> bool:
-        return self.pid() is not None and port_open(self.port)
+        return running_pid(self.pid_file) is not None and port_open(self.port)
 
     def start(self) -> None:
         if self.is_running():
             return
         self.root.mkdir(parents=True, exist_ok=True)
         self.write_config()
-        with self.log_file.open("ab") as log:
-            process = subprocess.Popen(
-                ["mosquitto", "-c", str(self.config_file)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.pid_file.write_text(str(process.pid))
-        process.returncode = 0  # it outlives this call; stop() ends it through the pid file
+        spawn(["mosquitto", "-c", str(self.config_file)], self.log_file, self.pid_file)
         _wait_for_port(self.port, 10, self.root / "data" / "mosquitto.log", "mosquitto")
 
     def stop(self) -> None:
-        pid = self.pid()
-        if pid is None:
-            return
-        os.kill(pid, signal.SIGTERM)
-        _wait_for_exit(pid, 10)
-        self.pid_file.unlink(missing_ok=True)
-
-
-def _wait_for_exit(pid: int, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            waited, _ = os.waitpid(pid, os.WNOHANG)
-            if waited == pid:
-                return
-        except ChildProcessError:
-            pass  # not our child: poll with signal 0
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
+        terminate(self.pid_file)

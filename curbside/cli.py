@@ -1,0 +1,219 @@
+"""The `curbside` command line: local services, the database, each job, and `up` for all.
+
+Each subcommand builds its service's settings once (environment variables `CURBSIDE_*` and
+an optional `--env-file`) and passes them down. Jobs are imported when their subcommand
+runs, so `curbside --help` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+from curbside import migrate
+from curbside.errors import CurbsideError
+from curbside.settings import ServiceSettings, load
+
+log = logging.getLogger("curbside")
+
+
+def _say(message: str) -> None:
+    """Progress for a person at the terminal."""
+    print(f"==> {message}", flush=True)
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+def cmd_services(args: argparse.Namespace) -> int:
+    from curbside import stack
+
+    settings = load(ServiceSettings, args.env_file)
+    if args.action == "up":
+        stack.services_up(settings, _say)
+    elif args.action == "down":
+        stack.services_down(settings, _say)
+    for line in stack.status(settings):
+        print(line)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    import psycopg
+
+    settings = load(ServiceSettings, args.env_file)
+    if args.action == "upgrade":
+        applied = migrate.upgrade(settings.dsn)
+        _say(
+            f"applied {len(applied)} migration(s)"
+            + "".join(f"\n    {m.version:04d}_{m.name}" for m in applied)
+        )
+    with psycopg.connect(settings.dsn) as conn:
+        versions = sorted(migrate.applied_versions(conn))
+        pending = [m for m in migrate.available() if m.version not in versions]
+        tsdb = migrate.timescaledb_version(conn)
+    print(f"schema version {versions[-1] if versions else 0}, {len(pending)} pending")
+    print(f"timescaledb {tsdb}" if tsdb else "timescaledb not installed: plain PostgreSQL")
+    return 0
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    import ingest
+
+    settings = load(ingest.IngestSettings, args.env_file)
+    ready_file: Path | None = args.ready_file
+
+    def ready() -> None:
+        log.info("ingest ready")
+        if ready_file is not None:
+            ready_file.touch()
+
+    stats = ingest.run(settings, _stop_on_signals(), on_ready=ready)
+    _say(
+        f"ingest stopped: {stats.messages} messages, {stats.inserted} readings stored, "
+        f"{stats.duplicates} duplicates, {stats.rejected} rejected"
+    )
+    return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    import api
+
+    settings = load(api.ApiSettings, args.env_file)
+    host = args.host or settings.api_host
+    port = args.port or settings.api_port
+    uvicorn.run(api.create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    import psycopg
+
+    import optimizer
+
+    settings = load(optimizer.PlannerSettings, args.env_file)
+    plan_date: date = args.date or date.today() + timedelta(days=1)
+    migrate.upgrade(settings.dsn)
+    _say(f"planning routes for {plan_date}")
+    with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        summary = optimizer.plan_day(conn, plan_date, settings)
+    print(summary.describe())
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from curbside import stack
+
+    overrides = {name: getattr(args, name) for name in ("bins", "seed")}
+    overrides = {name: value for name, value in overrides.items() if value is not None}
+    stack.simulate(args.env_file, args.action, args.city, _say, overrides)
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from curbside import stack
+
+    stack.up(args.env_file, _say)
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from curbside import stack
+
+    stack.down(load(ServiceSettings, args.env_file), _say)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from curbside import stack
+
+    for line in stack.status(load(ServiceSettings, args.env_file)):
+        print(line)
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-28, got {text!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="curbside",
+        description="Sensor-driven waste collection: ingest, plan, serve and simulate.",
+        epilog="Settings come from CURBSIDE_* environment variables (see README.md); with "
+        "none set, everything runs on the local runtime in ./.state.",
+    )
+    parser.add_argument("--env-file", type=Path, help="read CURBSIDE_* settings from this file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=text, description=text)
+        command.set_defaults(handler=handler)
+        return command
+
+    services = add("services", cmd_services, "start, stop or show the local broker and database")
+    services.add_argument("action", choices=["up", "down", "status"])
+    db = add("db", cmd_db, "apply schema migrations (upgrade) or show the schema version")
+    db.add_argument("action", choices=["upgrade", "status"])
+    ingest = add("ingest", cmd_ingest, "run an ingest worker: MQTT readings into the database")
+    ingest.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
+    api = add("api", cmd_api, "serve the HTTP API")
+    api.add_argument("--host", help="address to listen on (default CURBSIDE_API_HOST)")
+    api.add_argument("--port", type=int, help="port to listen on (default CURBSIDE_API_PORT)")
+    plan = add("plan", cmd_plan, "compute the collection routes for a day and store the plan")
+    plan.add_argument("--date", type=_date, help="the day to plan (default: tomorrow)")
+    simulate = add("simulate", cmd_simulate, "generate a city, register it, publish its readings")
+    simulate.add_argument(
+        "action",
+        choices=["city", "import", "publish", "run"],
+        help="city: generate and save; import: register bins and devices in the database; "
+        "publish: send the sensors' readings over MQTT; run: all three",
+    )
+    simulate.add_argument("--city", type=Path, help="city file (default: STATE_DIR/city.json)")
+    simulate.add_argument("--bins", type=int, help="number of bins in a generated city")
+    simulate.add_argument("--seed", type=int, help="random seed of a generated city")
+    add("up", cmd_up, "everything: services, migrations, ingest, API, a simulated city, a plan")
+    add("down", cmd_down, "stop everything `up` started")
+    add("status", cmd_status, "show what is running")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        result: int = args.handler(args)
+    except (CurbsideError, ValueError) as exc:
+        print(f"curbside: error: {exc}", file=sys.stderr)
+        return 1
+    return result

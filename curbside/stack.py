@@ -1,0 +1,248 @@
+"""The whole local stack: services, background jobs, a simulated city and a first plan.
+
+What `curbside services`, `up`, `down`, `status` and `simulate` do. Everything lives under
+the state folder: `postgres/`, `mosquitto/`, `logs/`, `run/` (pid files) and `city.json`.
+External services named by `CURBSIDE_DATABASE_URL` / `CURBSIDE_MQTT_URL` are used as they
+are: nothing is started for them.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+from curbside import migrate
+from curbside.errors import RuntimeServiceError
+from curbside.processes import running_pid, spawn, terminate
+from curbside.runtime import LocalMosquitto, LocalPostgres, port_open
+from curbside.settings import ServiceSettings, load
+
+Say = Callable[[str], None]
+JOBS = ("ingest", "api")
+
+
+def _postgres(settings: ServiceSettings) -> LocalPostgres:
+    return LocalPostgres(settings.state_dir.resolve() / "postgres", settings.local_db_port)
+
+
+def _mosquitto(settings: ServiceSettings) -> LocalMosquitto:
+    return LocalMosquitto(settings.state_dir.resolve() / "mosquitto", settings.local_mqtt_port)
+
+
+def _pid_file(settings: ServiceSettings, job: str) -> Path:
+    return settings.state_dir / "run" / f"{job}.pid"
+
+
+def _log_file(settings: ServiceSettings, job: str) -> Path:
+    return settings.state_dir / "logs" / f"{job}.log"
+
+
+def services_up(settings: ServiceSettings, say: Say) -> None:
+    """Start the local database and broker (unless external ones are configured); migrate."""
+    if settings.database_url is None:
+        cluster = _postgres(settings)
+        if cluster.initialize():
+            say(f"created a database cluster in {cluster.data_dir}")
+        say(f"starting PostgreSQL on port {cluster.port}")
+        cluster.start()
+    if settings.mqtt_url is None:
+        broker = _mosquitto(settings)
+        say(f"starting Mosquitto on port {broker.port}")
+        broker.start()
+    else:
+        address = settings.broker
+        if not port_open(address.port, address.host):
+            raise RuntimeServiceError(
+                f"the broker at {address.host}:{address.port} is not reachable"
+            )
+    applied = migrate.upgrade(settings.dsn)
+    say(f"database schema up to date ({len(applied)} migration(s) applied now)")
+
+
+def services_down(settings: ServiceSettings, say: Say) -> None:
+    if settings.mqtt_url is None:
+        say("stopping Mosquitto")
+        _mosquitto(settings).stop()
+    if settings.database_url is None:
+        say("stopping PostgreSQL")
+        _postgres(settings).stop()
+
+
+def status(settings: ServiceSettings) -> list[str]:
+    """One line per service and job: what it is, whether it runs, where."""
+    lines = []
+    if settings.database_url is None:
+        state = "running" if _postgres(settings).is_running() else "stopped"
+        lines.append(f"database  {state:8} {settings.dsn}")
+    else:
+        lines.append(f"database  external {settings.dsn}")
+    if settings.mqtt_url is None:
+        state = "running" if _mosquitto(settings).is_running() else "stopped"
+        lines.append(f"broker    {state:8} mqtt://127.0.0.1:{settings.local_mqtt_port}")
+    else:
+        lines.append(f"broker    external {settings.mqtt_url}")
+    for job in JOBS:
+        pid = running_pid(_pid_file(settings, job))
+        state = f"running  pid {pid}" if pid else "stopped"
+        lines.append(f"{job:9} {state}  (log: {_log_file(settings, job)})")
+    return lines
+
+
+def _start_job(settings: ServiceSettings, job: str, args: list[str], env_file: Path | None) -> bool:
+    """Start `curbside JOB` in the background unless it runs; True when started now."""
+    pid_file = _pid_file(settings, job)
+    if running_pid(pid_file) is not None:
+        return False
+    prefix = [sys.executable, "-m", "curbside"]
+    if env_file is not None:
+        prefix += ["--env-file", str(env_file)]
+    spawn([*prefix, job, *args], _log_file(settings, job), pid_file)
+    return True
+
+
+def _wait(check: Callable[[], bool], timeout_s: float, what: str, log_file: Path) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    tail = (
+        " | ".join(log_file.read_text(errors="replace").splitlines()[-5:])
+        if log_file.exists()
+        else ""
+    )
+    raise RuntimeServiceError(f"{what} did not come up within {timeout_s:.0f} s: {tail}")
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start_jobs(settings: ServiceSettings, env_file: Path | None, say: Say) -> str:
+    """Start the ingest worker and the API in the background; return the API's address."""
+    import api
+
+    ready_file = settings.state_dir / "run" / "ingest.ready"
+    if running_pid(_pid_file(settings, "ingest")) is None:
+        ready_file.unlink(missing_ok=True)
+    if _start_job(settings, "ingest", ["--ready-file", str(ready_file.resolve())], env_file):
+        say("starting the ingest worker")
+    _wait(ready_file.exists, 60, "the ingest worker", _log_file(settings, "ingest"))
+
+    api_settings = load(api.ApiSettings, env_file)
+    base = f"http://{api_settings.api_host}:{api_settings.api_port}"
+    if _start_job(settings, "api", [], env_file):
+        say(f"starting the API on {base}")
+    _wait(lambda: _http_ok(f"{base}/health"), 60, "the API", _log_file(settings, "api"))
+    return base
+
+
+def simulate(
+    env_file: Path | None,
+    action: str,
+    city_file: Path | None,
+    say: Say,
+    overrides: dict[str, int] | None = None,
+) -> int:
+    """Generate, import and/or publish a simulated city; return the readings published."""
+    import simulators
+
+    settings = load(simulators.SimulatorSettings, env_file)
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    path = city_file or settings.state_dir / "city.json"
+    if action in ("city", "run"):
+        city = simulators.generate_city(settings.bins, settings.seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        city.save(path)
+        say(f"generated a city of {len(city.bins)} bins (seed {settings.seed}) into {path}")
+    else:
+        city = simulators.City.load(path)
+    if action in ("import", "run"):
+        with psycopg.connect(settings.dsn, autocommit=True) as conn:
+            simulators.import_city(conn, city)
+        say(f"registered {len(city.bins)} bins, {len(city.vehicles)} trucks and their sites")
+    if action not in ("publish", "run"):
+        return 0
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    say(
+        f"publishing {settings.history_hours} h of sensor readings to {settings.broker.host}:"
+        f"{settings.broker.port}"
+    )
+    published = simulators.publish_history(
+        city,
+        settings.broker,
+        settings.topic_prefix,
+        end,
+        settings.history_hours,
+        settings.step_hours,
+        settings.seed,
+    )
+    say(f"published {published} readings")
+    return published
+
+
+def _wait_for_readings(dsn: str, expected: int, since: datetime, say: Say) -> int:
+    """Wait until `expected` readings measured since `since` are stored; return the count."""
+    deadline = time.monotonic() + 120
+    stored = 0
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute("SELECT count(*) FROM readings WHERE measured_at >= %s", (since,))
+            stored = int(row.fetchone()[0])  # type: ignore[index]
+            if stored >= expected:
+                break
+            time.sleep(0.2)
+    say(f"{stored} of {expected} readings stored by the ingest")
+    return stored
+
+
+def up(env_file: Path | None, say: Say) -> None:
+    """Bring up everything and print where to look."""
+    import optimizer
+
+    settings = load(ServiceSettings, env_file)
+    services_up(settings, say)
+    base = start_jobs(settings, env_file, say)
+    started = datetime.now(UTC)
+    published = simulate(env_file, "run", None, say)
+    import simulators
+
+    history = load(simulators.SimulatorSettings, env_file).history_hours
+    _wait_for_readings(settings.dsn, published, started - timedelta(hours=history + 1), say)
+    planner = load(optimizer.PlannerSettings, env_file)
+    plan_date = date.today() + timedelta(days=1)
+    say(f"planning tomorrow's routes ({plan_date}) with OR-Tools")
+    with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        summary = optimizer.plan_day(conn, plan_date, planner)
+    say(summary.describe())
+    print(
+        f"""
+Curbside is up.
+  API docs:        {base}/docs
+  bins and fill:   curl '{base}/v1/bins?min_fill_pct=60'
+  one bin:         curl '{base}/v1/bins/bin-0001/readings'
+  tomorrow's plan: curl '{base}/v1/plans/{plan_date}'
+  status:          .venv/bin/curbside status      stop: .venv/bin/curbside down
+  logs:            {settings.state_dir / "logs"}""",
+        flush=True,
+    )
+
+
+def down(settings: ServiceSettings, say: Say) -> None:
+    """Stop the jobs, then the services."""
+    for job in reversed(JOBS):
+        if terminate(_pid_file(settings, job)):
+            say(f"stopped {job}")
+    services_down(settings, say)
