@@ -1,0 +1,1 @@
+"""Performance measurements, each against a baseline run side by side in the same run."""
