@@ -55,7 +55,7 @@ def baseline_write(conn: psycopg.Connection, batch: Batch) -> object:
             " fill_pct, distance_mm, battery_pct, battery_v, temperature_c, tilt_deg, seq, extra)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (device_id, measured_at) DO NOTHING",
-            [row.values()[:12] + (None,) for row in batch.rows],
+            [row.values() for row in batch.rows],  # no extras here: no jsonb to wrap
         )
     return None
 
