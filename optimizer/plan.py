@@ -1,0 +1,85 @@
+"""Plan a day end to end: load the problem from the database, solve it, store the plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import psycopg
+
+from optimizer.settings import PlannerSettings
+from optimizer.solve import SolveParams, solve
+from optimizer.store import load_problem, save_plan
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What a planning run stored, in figures."""
+
+    plan_id: int
+    plan_date: date
+    version: int
+    routes: int
+    stops_served: int
+    stops_omitted: int
+    distance_m: int
+    duration_s: int
+    solver: str
+    status: str
+
+    def describe(self) -> str:
+        """One line for the command line and the logs."""
+        return (
+            f"plan {self.plan_id} for {self.plan_date.isoformat()} (version {self.version}): "
+            f"{self.routes} routes, {self.stops_served} stops served, "
+            f"{self.stops_omitted} omitted, {self.distance_m / 1000:.1f} km, "
+            f"{self.duration_s / 3600:.1f} h driving and service; {self.solver}, {self.status}"
+        )
+
+
+def planner_params(settings: PlannerSettings) -> dict[str, Any]:
+    """The settings that shaped a plan, as stored with it."""
+    return settings.model_dump(
+        mode="json",
+        include={
+            "fill_threshold_pct",
+            "service_s",
+            "detour_factor",
+            "speed_kmh",
+            "timezone",
+            "time_limit_s",
+            "solution_limit",
+            "seed",
+        },
+    )
+
+
+def plan_day(conn: psycopg.Connection, plan_date: date, settings: PlannerSettings) -> PlanSummary:
+    """Compute and store the next version of the date's plan from the latest fill levels.
+
+    Raises `PlanningError` when the database has no depot or no vehicles.
+    """
+    problem = load_problem(conn, plan_date, settings)
+    result = solve(
+        problem,
+        time_limit_s=settings.time_limit_s,
+        seed=settings.seed,
+        params=SolveParams(solution_limit=settings.solution_limit),
+    )
+    params = {**planner_params(settings), "status": result.status, "objective": result.objective}
+    plan_id = save_plan(conn, plan_date, result, params)
+    row = conn.execute("SELECT version FROM plans WHERE id = %s", (plan_id,)).fetchone()
+    assert row is not None  # save_plan just inserted it
+    return PlanSummary(
+        plan_id=plan_id,
+        plan_date=plan_date,
+        version=int(row[0]),
+        routes=len(result.routes),
+        stops_served=result.num_served,
+        stops_omitted=len(result.omissions),
+        distance_m=result.distance_m,
+        duration_s=result.duration_s,
+        solver=result.solver,
+        status=result.status,
+    )

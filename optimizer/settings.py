@@ -1,0 +1,42 @@
+"""Settings of the planner: which bins to collect, how to travel, how long to search."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from curbside.settings import ServiceSettings
+
+
+class PlannerSettings(ServiceSettings):
+    """Read from `CURBSIDE_*` variables, e.g. `CURBSIDE_FILL_THRESHOLD_PCT=70`."""
+
+    fill_threshold_pct: float = Field(default=60.0, ge=0, le=100)
+    """Bins whose latest fill level reaches this are collected."""
+    service_s: int = Field(default=60, ge=0)
+    """Time to empty one bin into the vehicle, in seconds."""
+    detour_factor: float = Field(default=1.3, ge=1)
+    """Road distance over great-circle distance."""
+    speed_kmh: float = Field(default=25.0, gt=0)
+    """Average driving speed between stops."""
+    timezone: str = "UTC"
+    """The city's time zone: shift hours in the `vehicles` table are local times of day."""
+    time_limit_s: float = Field(default=5.0, gt=0)
+    """How long the solver searches."""
+    solution_limit: int | None = Field(default=None, ge=1)
+    """Stop the search after this many solutions (repeatable runs); None: the time limit only."""
+    seed: int = Field(default=0, ge=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone: {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,182 @@
+"""The optimizer's database access: a problem from the tables, a plan back into them.
+
+Functions take an open psycopg connection and leave its life to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from optimizer.errors import PlanningError
+from optimizer.geo import TravelModel
+from optimizer.problem import DAY_S, Depot, Problem, Stop, Vehicle
+from optimizer.result import Result
+from optimizer.settings import PlannerSettings
+
+_LOCK_CLASS = 0x0C0B
+"""First key of the advisory lock that serialises plan versions of one date."""
+
+# Each bin's latest reading with a fill level (at or before a moment, when given); the index
+# readings_bin_time makes this one short index scan per bin.
+_STOPS_SQL = """
+SELECT b.id, b.lat, b.lon, b.volume_l, b.waste_stream, r.fill_pct
+FROM bins AS b
+CROSS JOIN LATERAL (
+    SELECT readings.fill_pct
+    FROM readings
+    WHERE readings.bin_id = b.id AND readings.fill_pct IS NOT NULL {as_of}
+    ORDER BY readings.measured_at DESC
+    LIMIT 1
+) AS r
+WHERE r.fill_pct >= %(threshold)s
+ORDER BY b.id
+"""
+
+
+def _seconds(value: time) -> int:
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
+def load_problem(
+    conn: psycopg.Connection,
+    plan_date: date,
+    settings: PlannerSettings,
+    as_of: datetime | None = None,
+) -> Problem:
+    """The routing problem of a day: bins at or above the fill threshold, the first depot's fleet.
+
+    A bin counts by its latest fill level (measured at or before `as_of`, when given); bins
+    with no fill level yet are not selected. Only the first depot (by id) and its vehicles
+    take part. Raises `PlanningError` when there is no depot or it has no vehicles.
+    """
+    zone = settings.zone
+    depot_row = conn.execute("SELECT id, lat, lon FROM depots ORDER BY id LIMIT 1").fetchone()
+    if depot_row is None:
+        raise PlanningError("no depot: the depots table is empty")
+    depot = Depot(depot_row[0], depot_row[1], depot_row[2])
+
+    vehicles = []
+    for vid, capacity_l, start, end, per_km, per_hour, streams in conn.execute(
+        "SELECT id, capacity_l, shift_start, shift_end, cost_per_km, cost_per_hour, "
+        "waste_streams FROM vehicles WHERE depot_id = %s ORDER BY id",
+        (depot.id,),
+    ):
+        start_s, end_s = _seconds(start), _seconds(end)
+        if end_s <= start_s:  # a night shift ends on the next day
+            end_s += DAY_S
+        vehicles.append(
+            Vehicle(vid, capacity_l, start_s, end_s, per_km, per_hour, frozenset(streams))
+        )
+    if not vehicles:
+        raise PlanningError(f"no vehicles: depot {depot.id} has none")
+
+    sql = _STOPS_SQL.format(as_of="AND readings.measured_at <= %(as_of)s" if as_of else "")
+    stops = tuple(
+        Stop(
+            id=bin_id,
+            lat=lat,
+            lon=lon,
+            demand_l=volume_l * fill_pct / 100,
+            service_s=settings.service_s,
+            expected_fill_pct=fill_pct,
+            waste_stream=stream,
+        )
+        for bin_id, lat, lon, volume_l, stream, fill_pct in conn.execute(
+            sql, {"threshold": settings.fill_threshold_pct, "as_of": as_of}
+        )
+    )
+    return Problem(
+        day_start=datetime.combine(plan_date, time(0), tzinfo=zone),
+        depot=depot,
+        vehicles=tuple(vehicles),
+        stops=stops,
+        travel=TravelModel(settings.detour_factor, settings.speed_kmh),
+    )
+
+
+def save_plan(
+    conn: psycopg.Connection,
+    plan_date: date,
+    result: Result,
+    params: Mapping[str, Any],
+) -> int:
+    """Store a result as the next version of the date's plan, in one transaction; its id.
+
+    Each route is stored with its stops: the depot at position 0 and at the end, the bins in
+    between; each omitted bin with its reason. `params` (JSON-serialisable) is kept with it.
+    Raises `PlanningError`, storing nothing, when the result names a vehicle the database
+    does not have.
+    """
+    try:
+        return _insert_plan(conn, plan_date, result, params)
+    except psycopg.errors.IntegrityError as exc:
+        raise PlanningError(f"plan does not fit the database: {exc.diag.message_primary}") from exc
+
+
+def _insert_plan(
+    conn: psycopg.Connection, plan_date: date, result: Result, params: Mapping[str, Any]
+) -> int:
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_CLASS, plan_date.toordinal()))
+        cur.execute(
+            "SELECT coalesce(max(version), 0) + 1 FROM plans WHERE plan_date = %s", (plan_date,)
+        )
+        (version,) = _one(cur)
+        cur.execute(
+            "INSERT INTO plans (plan_date, version, solver, distance_m, duration_s, params) "
+            "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            (
+                plan_date,
+                version,
+                result.solver,
+                result.distance_m,
+                result.duration_s,
+                Jsonb(dict(params)),
+            ),
+        )
+        (plan_id,) = _one(cur)
+        cur.executemany(
+            "INSERT INTO plan_routes (plan_id, vehicle_id, distance_m, duration_s, load_l) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            [(plan_id, r.vehicle_id, r.distance_m, r.duration_s, r.load_l) for r in result.routes],
+        )
+        stops: list[tuple[Any, ...]] = []
+        for r in result.routes:
+            stops.append((plan_id, r.vehicle_id, 0, "depot", r.depot_id, r.start, 0.0, None))
+            for position, visit in enumerate(r.visits, start=1):
+                stops.append(
+                    (
+                        plan_id,
+                        r.vehicle_id,
+                        position,
+                        "bin",
+                        visit.stop_id,
+                        visit.arrival,
+                        visit.load_after_l,
+                        visit.expected_fill_pct,
+                    )
+                )
+            end = (plan_id, r.vehicle_id, len(r.visits) + 1, "depot", r.depot_id, r.end, r.load_l)
+            stops.append((*end, None))
+        cur.executemany(
+            "INSERT INTO plan_stops (plan_id, vehicle_id, position, kind, site_id, arrival_at, "
+            "load_after_l, expected_fill_pct) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            stops,
+        )
+        cur.executemany(
+            "INSERT INTO plan_omissions (plan_id, bin_id, reason) VALUES (%s, %s, %s)",
+            [(plan_id, o.stop_id, o.reason.value) for o in result.omissions],
+        )
+    return int(plan_id)
+
+
+def _one(cur: psycopg.Cursor[Any]) -> tuple[Any, ...]:
+    row = cur.fetchone()
+    if row is None:  # pragma: no cover - the statements always return one row
+        raise PlanningError("the database returned no row")
+    return tuple(row)
