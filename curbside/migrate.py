@@ -53,14 +53,14 @@ def applied_versions(conn: psycopg.Connection) -> set[int]:
     return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
 
 
-def upgrade(dsn: str) -> list[Migration]:
-    """Apply every migration not applied yet; return those applied now."""
+def upgrade(dsn: str, migrations: list[Migration] | None = None) -> list[Migration]:
+    """Apply every migration not applied yet (by default the package's); return those applied."""
     applied_now = []
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
         try:
             done = applied_versions(conn)
-            for migration in available():
+            for migration in available() if migrations is None else migrations:
                 if migration.version in done:
                     continue
                 try:

@@ -114,6 +114,8 @@ class LocalPostgres:
     user: str = "curbside"
     durable: bool = True
     """False trades crash safety for speed (fsync off): right for throwaway test clusters."""
+    timescaledb: bool = True
+    """Preload TimescaleDB when it is installed; False gives a plain PostgreSQL cluster."""
 
     @property
     def data_dir(self) -> Path:
@@ -153,7 +155,7 @@ class LocalPostgres:
             "shared_buffers": "256MB",
             "timezone": "'UTC'",
         }
-        if timescaledb_available(bindir):
+        if self.timescaledb and timescaledb_available(bindir):
             settings["shared_preload_libraries"] = "'timescaledb'"
             settings["timescaledb.telemetry_level"] = "off"
         if not self.durable:
