@@ -163,7 +163,9 @@ def simulate(
         settings = settings.model_copy(update=overrides)
     path = city_file or settings.state_dir / "city.json"
     if action in ("city", "run"):
-        city = simulators.generate_city(settings.bins, settings.seed)
+        city = simulators.generate_city(
+            settings.bins, settings.seed, settings.centre, settings.radius_m
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         city.save(path)
         say(f"generated a city of {len(city.bins)} bins (seed {settings.seed}) into {path}")
@@ -226,13 +228,15 @@ def up(env_file: Path | None, say: Say) -> None:
     say(f"planning tomorrow's routes ({plan_date}) with OR-Tools")
     with psycopg.connect(settings.dsn, autocommit=True) as conn:
         summary = optimizer.plan_day(conn, plan_date, planner)
+        first_bin = conn.execute("SELECT min(id) FROM bins").fetchone()
     say(summary.describe())
+    sample_bin = first_bin[0] if first_bin else "BIN_ID"
     print(
         f"""
 Curbside is up.
   API docs:        {base}/docs
   bins and fill:   curl '{base}/v1/bins?min_fill_pct=60'
-  one bin:         curl '{base}/v1/bins/bin-0001/readings'
+  one bin:         curl '{base}/v1/bins/{sample_bin}/readings'
   tomorrow's plan: curl '{base}/v1/plans/{plan_date}'
   status:          .venv/bin/curbside status      stop: .venv/bin/curbside down
   logs:            {settings.state_dir / "logs"}""",

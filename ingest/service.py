@@ -48,8 +48,14 @@ class _Store:
         self._conn.close()
 
     def registry(self, messages: list[Message]) -> dict[str, Device]:
-        stale = time.monotonic() - self._loaded_at > self._settings.registry_refresh_s
-        if stale and unknown_devices(messages, self._registry, self._settings.topic_prefix):
+        """The registry to decode these messages with, reloaded when it lacks their devices.
+
+        Reloads are at most `registry_refresh_s` apart: a batch naming an unknown device waits
+        for the next allowed reload rather than rejecting a device registered a moment ago.
+        """
+        if unknown_devices(messages, self._registry, self._settings.topic_prefix):
+            next_load = self._loaded_at + self._settings.registry_refresh_s
+            time.sleep(max(0.0, next_load - time.monotonic()))
             self._registry = load_registry(self._conn)
             self._loaded_at = time.monotonic()
         return self._registry

@@ -17,5 +17,5 @@ class IngestSettings(ServiceSettings):
     batch_max_age_s: float = 0.5
     queue_size: int = 20_000
     """Messages held in memory at most; past that the broker waits (backpressure)."""
-    registry_refresh_s: float = 2.0
-    """How often at most an unknown device triggers a reload of the device registry."""
+    registry_refresh_s: float = 1.0
+    """How often at most the device registry is reloaded for devices it does not know."""
