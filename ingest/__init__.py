@@ -6,7 +6,7 @@ from ingest.process import Batch, Message, process
 from ingest.registry import BinGeometry, Device, load_registry
 from ingest.service import IngestStats, run
 from ingest.settings import IngestSettings
-from ingest.topics import device_from_topic, uplink_filter, uplink_topic
+from ingest.topics import device_from_topic
 from ingest.writer import WriteResult, write_batch
 
 __all__ = [
@@ -25,7 +25,5 @@ __all__ = [
     "load_registry",
     "process",
     "run",
-    "uplink_filter",
-    "uplink_topic",
     "write_batch",
 ]

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import psycopg
 
 from curbside import migrate
+from curbside.topics import uplink_filter
 from ingest.consumer import MqttSource
 from ingest.process import Batch, Message, process, unknown_devices
 from ingest.registry import Device, load_registry
 from ingest.settings import IngestSettings
-from ingest.topics import uplink_filter
 from ingest.writer import WriteResult, write_batch
 
 log = logging.getLogger(__name__)

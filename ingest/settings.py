@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from curbside.settings import ServiceSettings
-from ingest.topics import DEFAULT_PREFIX
+from curbside.topics import DEFAULT_PREFIX
 
 
 class IngestSettings(ServiceSettings):

@@ -1,23 +1,9 @@
-"""MQTT topics of the canonical contract: `{prefix}/devices/{device_id}/up`."""
+"""Reading the device out of an uplink topic; the topic contract is in `curbside.topics`."""
 
 from __future__ import annotations
 
+from curbside.topics import DEFAULT_PREFIX
 from ingest.errors import RejectError
-
-DEFAULT_PREFIX = "curbside/v1"
-
-
-def uplink_filter(prefix: str = DEFAULT_PREFIX, share_group: str | None = None) -> str:
-    """The subscription filter for every device's uplinks, shared by a group when named."""
-    topic = f"{prefix}/devices/+/up"
-    return f"$share/{share_group}/{topic}" if share_group else topic
-
-
-def uplink_topic(device_id: str, prefix: str = DEFAULT_PREFIX) -> str:
-    """The topic a device publishes its readings on."""
-    if not device_id or any(c in device_id for c in "/+#"):
-        raise ValueError(f"device id must be non-empty without '/', '+' or '#': {device_id!r}")
-    return f"{prefix}/devices/{device_id}/up"
 
 
 def device_from_topic(topic: str, prefix: str = DEFAULT_PREFIX) -> str:

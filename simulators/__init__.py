@@ -17,7 +17,7 @@ from simulators.city import (
 )
 from simulators.containers import WASTE_STREAMS
 from simulators.errors import PublishError, SimulatorError
-from simulators.publisher import Publisher, publish_history, uplink_topic
+from simulators.publisher import Publisher, publish_history
 from simulators.registry import import_city
 from simulators.sensors import (
     Reading,
@@ -57,5 +57,4 @@ __all__ = [
     "publish_history",
     "reading_payload",
     "report_times",
-    "uplink_topic",
 ]

@@ -19,24 +19,13 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
 from curbside.settings import BrokerAddress
+from curbside.topics import uplink_topic
 from simulators.city import City
 from simulators.errors import PublishError
 from simulators.sensors import history, history_count, reading_payload
 
-DEFAULT_PREFIX = "curbside/v1"
-
 Progress = Callable[[int, int], None]
 """Called with (messages handed to the broker so far, messages in all)."""
-
-
-def uplink_topic(prefix: str, device_id: str) -> str:
-    """The canonical topic a device publishes its readings on."""
-    for name, value in (("prefix", prefix), ("device id", device_id)):
-        if not value or any(c in value for c in "+#"):
-            raise ValueError(f"{name} must be non-empty without '+' or '#': {value!r}")
-    if "/" in device_id:
-        raise ValueError(f"device id must not contain '/': {device_id!r}")
-    return f"{prefix}/devices/{device_id}/up"
 
 
 class Publisher:
@@ -168,7 +157,7 @@ def publish_history(
     message is handed to the broker.
     """
     total = history_count(city, end, hours, step_h)
-    topics = {device.id: uplink_topic(prefix, device.id) for device in city.devices}
+    topics = {device.id: uplink_topic(device.id, prefix) for device in city.devices}
     with Publisher(broker) as publisher:
         for reading in history(city, end, hours, step_h, seed):
             publisher.publish(topics[reading.device_id], reading_payload(reading))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from curbside.settings import ServiceSettings
+from curbside.topics import DEFAULT_PREFIX
 from simulators.city import GHENT
-from simulators.publisher import DEFAULT_PREFIX
 
 
 class SimulatorSettings(ServiceSettings):
