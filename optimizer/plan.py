@@ -32,7 +32,7 @@ class PlanSummary:
         """One line for the command line and the logs."""
         return (
             f"plan {self.plan_id} for {self.plan_date.isoformat()} (version {self.version}): "
-            f"{self.routes} routes, {self.stops_served} stops served, "
+            f"{self.routes} route(s), {self.stops_served} stops served, "
             f"{self.stops_omitted} omitted, {self.distance_m / 1000:.1f} km, "
             f"{self.duration_s / 3600:.1f} h driving and service; {self.solver}, {self.status}"
         )

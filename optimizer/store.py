@@ -81,7 +81,7 @@ def load_problem(
             id=bin_id,
             lat=lat,
             lon=lon,
-            demand_l=volume_l * fill_pct / 100,
+            demand_l=round(volume_l * fill_pct / 100, 1),
             service_s=settings.service_s,
             expected_fill_pct=fill_pct,
             waste_stream=stream,
@@ -143,7 +143,10 @@ def _insert_plan(
         cur.executemany(
             "INSERT INTO plan_routes (plan_id, vehicle_id, distance_m, duration_s, load_l) "
             "VALUES (%s, %s, %s, %s, %s)",
-            [(plan_id, r.vehicle_id, r.distance_m, r.duration_s, r.load_l) for r in result.routes],
+            [
+                (plan_id, r.vehicle_id, r.distance_m, r.duration_s, round(r.load_l, 1))
+                for r in result.routes
+            ],
         )
         stops: list[tuple[Any, ...]] = []
         for r in result.routes:
@@ -157,11 +160,19 @@ def _insert_plan(
                         "bin",
                         visit.stop_id,
                         visit.arrival,
-                        visit.load_after_l,
+                        round(visit.load_after_l, 1),
                         visit.expected_fill_pct,
                     )
                 )
-            end = (plan_id, r.vehicle_id, len(r.visits) + 1, "depot", r.depot_id, r.end, r.load_l)
+            end = (
+                plan_id,
+                r.vehicle_id,
+                len(r.visits) + 1,
+                "depot",
+                r.depot_id,
+                r.end,
+                round(r.load_l, 1),
+            )
             stops.append((*end, None))
         cur.executemany(
             "INSERT INTO plan_stops (plan_id, vehicle_id, position, kind, site_id, arrival_at, "

@@ -42,7 +42,7 @@ def test_plan_day_stores_a_complete_plan(
     assert (summary.version, summary.routes) == (1, 2)
     assert (summary.stops_served, summary.stops_omitted) == (6, 4)
     assert summary.describe().startswith(
-        f"plan {summary.plan_id} for 2025-03-03 (version 1): 2 routes, 6 stops served, 4 omitted"
+        f"plan {summary.plan_id} for 2025-03-03 (version 1): 2 route(s), 6 stops served, 4 omitted"
     )
 
     plan = db.execute(
