@@ -190,9 +190,24 @@ def simulate(
         settings.history_hours,
         settings.step_hours,
         settings.seed,
+        progress=_quarters(say),
     )
     say(f"published {published} readings")
     return published
+
+
+def _quarters(say: Say) -> Callable[[int, int], None]:
+    """A progress callback that reports at 25 %, 50 %, 75 % and 100 %."""
+    reported = 0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal reported
+        quarter = 4 * done // max(total, 1)
+        if quarter > reported:
+            reported = quarter
+            say(f"  {done} of {total} readings published")
+
+    return progress
 
 
 def _wait_for_readings(dsn: str, expected: int, since: datetime, say: Say) -> int:

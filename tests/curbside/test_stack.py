@@ -1,14 +1,13 @@
 """`curbside up` and `down` as a person runs them: a whole local stack in a temporary folder."""
 
-import json
 import os
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from curbside.runtime import free_port, port_open
@@ -44,8 +43,9 @@ def curbside(env: dict[str, str], *args: str) -> str:
 
 
 def get_json(url: str) -> object:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.load(response)
+    response = httpx.get(url, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def test_up_serves_bins_and_a_plan_then_down_stops_everything(stack_env: dict[str, str]) -> None:
