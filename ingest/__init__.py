@@ -3,7 +3,7 @@
 from ingest.decode import Measurement, decode_canonical
 from ingest.errors import IngestError, RejectError
 from ingest.process import Batch, Message, process
-from ingest.registry import BinGeometry, Device, load_registry
+from ingest.registry import Device, load_registry
 from ingest.service import IngestStats, run
 from ingest.settings import IngestSettings
 from ingest.topics import device_from_topic
@@ -11,7 +11,6 @@ from ingest.writer import WriteResult, write_batch
 
 __all__ = [
     "Batch",
-    "BinGeometry",
     "Device",
     "IngestError",
     "IngestSettings",

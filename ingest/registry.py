@@ -6,34 +6,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-
-@dataclass(frozen=True)
-class BinGeometry:
-    """How far the sensor sees the waste: at the empty bottom, when full, and its blind zone."""
-
-    empty_distance_mm: int
-    full_distance_mm: int
-    blind_zone_mm: int = 0
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.full_distance_mm < self.empty_distance_mm:
-            raise ValueError(
-                f"need 0 <= full distance < empty distance, got "
-                f"{self.full_distance_mm} and {self.empty_distance_mm}"
-            )
-
-    def fill_pct(self, distance_mm: int) -> float:
-        """Fill level for a measured distance, clamped to 0..100.
-
-        A distance inside the blind zone means the waste is at least that close to the
-        sensor; it counts as full as far as the sensor can tell, like any distance nearer
-        than the full mark.
-        """
-        if distance_mm <= max(self.blind_zone_mm, self.full_distance_mm):
-            return 100.0
-        span = self.empty_distance_mm - self.full_distance_mm
-        level = (self.empty_distance_mm - distance_mm) / span * 100.0
-        return round(min(100.0, max(0.0, level)), 1)
+from curbside.geometry import BinGeometry
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,7 @@ from simulators.publisher import Publisher, publish_history
 from simulators.registry import import_city
 from simulators.sensors import (
     Reading,
-    distance_for_fill,
     fill_at,
-    fill_for_distance,
     history,
     history_count,
     measure,
@@ -46,9 +44,7 @@ __all__ = [
     "SimVehicle",
     "SimulatorError",
     "SimulatorSettings",
-    "distance_for_fill",
     "fill_at",
-    "fill_for_distance",
     "generate_city",
     "history",
     "history_count",

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, get_type_hints
 
 import numpy as np
 
+from curbside.geometry import BinGeometry
 from simulators.containers import SENSORS, WASTE_STREAMS, draw_container
 from simulators.streets import place_along, street_network, to_lat_lon
 
@@ -66,6 +67,10 @@ class SimBin:
     fill_rate_pct_per_day: float
     initial_fill_pct: float
     """Fill level at the start of a simulation."""
+
+    @property
+    def geometry(self) -> BinGeometry:
+        return BinGeometry(self.empty_distance_mm, self.full_distance_mm, self.blind_zone_mm)
 
     def __post_init__(self) -> None:
         _check_id("bin", self.id)

@@ -37,22 +37,6 @@ def fill_at(bin: SimBin, elapsed_h: float) -> float:
     return min(100.0, bin.initial_fill_pct + bin.fill_rate_pct_per_day * elapsed_h / 24.0)
 
 
-def distance_for_fill(bin: SimBin, fill_pct: float) -> int:
-    """The distance the sensor sees at a fill level: between its blind zone and the bottom."""
-    span = bin.empty_distance_mm - bin.full_distance_mm
-    distance = bin.empty_distance_mm - fill_pct / 100.0 * span
-    return round(min(float(bin.empty_distance_mm), max(float(bin.blind_zone_mm), distance)))
-
-
-def fill_for_distance(bin: SimBin, distance_mm: int) -> float:
-    """The fill level a distance stands for, to 0.1 %: 100 at the full mark or in the blind zone."""
-    if distance_mm <= max(bin.blind_zone_mm, bin.full_distance_mm):
-        return 100.0
-    span = bin.empty_distance_mm - bin.full_distance_mm
-    level = (bin.empty_distance_mm - distance_mm) / span * 100.0
-    return round(min(100.0, max(0.0, level)), 1)
-
-
 @dataclass(frozen=True)
 class Reading:
     """One measurement of one device, as it goes into a canonical payload."""
@@ -98,7 +82,7 @@ def measure(
     elapsed_s = (at - start).total_seconds()
     rng = np.random.default_rng([seed, _key(device.id), int(at.timestamp()) & _U64])
     noisy = fill_at(bin, elapsed_s / 3600.0) + rng.normal(0.0, NOISE_PCT)
-    distance = distance_for_fill(bin, noisy)
+    distance = bin.geometry.distance_mm(noisy)
     utc = at.astimezone(UTC)
     hour = utc.hour + utc.minute / 60.0
     daily = math.cos(2 * math.pi * (hour - WARMEST_HOUR_UTC) / 24.0)
@@ -109,7 +93,7 @@ def measure(
     return Reading(
         device_id=device.id,
         ts=at,
-        fill_pct=fill_for_distance(bin, distance),
+        fill_pct=bin.geometry.fill_pct(distance),
         distance_mm=distance,
         battery_pct=round(max(0.0, battery), 1),
         temperature_c=round(temperature, 1),

@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from ingest import BinGeometry, Device, Message, process
+from curbside import BinGeometry
+from ingest import Device, Message, process
 from ingest.process import unknown_devices
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

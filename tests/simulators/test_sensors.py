@@ -1,20 +1,16 @@
-"""Tests of simulators/sensors.py: fill over time, geometry, readings and their payloads."""
+"""Tests of simulators/sensors.py: fill over time, readings and their payloads."""
 
 import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from ingest import BinGeometry, decode_canonical
+from ingest import decode_canonical
 from simulators import (
     SimBin,
     SimDevice,
-    distance_for_fill,
     fill_at,
-    fill_for_distance,
     generate_city,
     history,
     history_count,
@@ -55,38 +51,6 @@ def test_fill_before_the_start_is_refused() -> None:
         fill_at(BIN, -1)
 
 
-@pytest.mark.parametrize(
-    ("fill_pct", "distance_mm"),
-    [(0.0, 1000), (50.0, 650), (100.0, 300), (110.0, 250), (-10.0, 1000), (200.0, 250)],
-)
-def test_distance_follows_the_geometry(fill_pct: float, distance_mm: int) -> None:
-    """0 % is the empty distance, 100 % the full mark; the blind zone and bottom bound it."""
-    assert distance_for_fill(BIN, fill_pct) == distance_mm
-
-
-@pytest.mark.parametrize(
-    ("distance_mm", "fill_pct"),
-    [(1000, 0.0), (1100, 0.0), (650, 50.0), (300, 100.0), (260, 100.0), (0, 100.0), (993, 1.0)],
-)
-def test_fill_from_distance(distance_mm: int, fill_pct: float) -> None:
-    """Distances map back linearly to 0.1 %, clamped; the blind zone counts as full."""
-    assert fill_for_distance(BIN, distance_mm) == fill_pct
-
-
-@given(st.integers(min_value=0, max_value=2000))
-def test_fill_from_distance_agrees_with_the_ingest(distance_mm: int) -> None:
-    """The fill level a sensor reports is the one the ingest computes from its distance."""
-    geometry = BinGeometry(BIN.empty_distance_mm, BIN.full_distance_mm, BIN.blind_zone_mm)
-    assert fill_for_distance(BIN, distance_mm) == geometry.fill_pct(distance_mm)
-
-
-@given(st.floats(min_value=0, max_value=100))
-def test_distance_and_fill_round_trip(fill_pct: float) -> None:
-    """Fill -> distance -> fill loses at most the millimetre rounding and the 0.1 % step."""
-    back = fill_for_distance(BIN, distance_for_fill(BIN, fill_pct))
-    assert back == pytest.approx(fill_pct, abs=0.5 * 100 / 700 + 0.05 + 1e-9)
-
-
 def test_report_times_include_both_ends() -> None:
     """24 h at 6 h spacing are five times, the last at `end`, in whole UTC seconds."""
     end = datetime(2025, 3, 2, 13, 0, 0, 700_000, tzinfo=UTC)
@@ -115,7 +79,7 @@ def test_a_measurement_is_noisy_but_close_to_the_truth() -> None:
     assert max(abs(e) for e in errors) < 10
     assert len(set(errors)) > 10, "readings should carry noise"
     for r in readings:
-        assert r.fill_pct == fill_for_distance(BIN, r.distance_mm)
+        assert r.fill_pct == BIN.geometry.fill_pct(r.distance_mm)
         assert 0 < r.battery_pct <= DEVICE.battery_pct
         assert -10 < r.temperature_c < 30
 
