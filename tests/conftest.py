@@ -24,7 +24,8 @@ DATA_DIR = Path(__file__).parent / "data"
 
 # Tables emptied before each test that uses `db`; schema_migrations is kept.
 _TABLES = (
-    "plan_omissions, plan_stops, plan_routes, plans, vehicles, disposal_facilities, depots, "
+    "events, collections, device_assignments, plan_omissions, plan_stops, plan_routes, plans, "
+    "vehicles, disposal_facilities, depots, "
     "ingest_rejects, readings, devices, bins"
 )
 
