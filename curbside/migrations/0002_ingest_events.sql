@@ -1,6 +1,9 @@
 -- The production ingest: device-to-bin history, derived events, collections, reject replay,
 -- suspect readings and frame-counter de-duplication.
 
+-- LoRaWAN devices are also known by their DevEUI (lower-case hex), as ChirpStack names them.
+ALTER TABLE devices ADD COLUMN dev_eui text UNIQUE CHECK (dev_eui ~ '^[0-9a-f]{16}$');
+
 -- Which bin a device sat in, over time. `devices.bin_id` stays the current assignment; this
 -- trigger-kept history lets a reading follow the assignment valid at its measurement time.
 CREATE TABLE device_assignments (
