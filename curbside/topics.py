@@ -1,8 +1,12 @@
-"""The MQTT topic contract (ARCHITECTURE.md): devices publish on `{prefix}/devices/{id}/up`."""
+"""The MQTT topic contract (ARCHITECTURE.md): Curbside's own uplinks and the network servers'."""
 
 from __future__ import annotations
 
 DEFAULT_PREFIX = "curbside/v1"
+TTS_UPLINKS = "v3/+/devices/+/up"
+"""Uplinks of The Things Stack v3 (`v3/{application}@{tenant}/devices/{device}/up`)."""
+CHIRPSTACK_UPLINKS = "application/+/device/+/event/up"
+"""Uplink events of ChirpStack v4 (`application/{application}/device/{dev_eui}/event/up`)."""
 
 
 def uplink_topic(device_id: str, prefix: str = DEFAULT_PREFIX) -> str:
@@ -17,5 +21,9 @@ def uplink_topic(device_id: str, prefix: str = DEFAULT_PREFIX) -> str:
 
 def uplink_filter(prefix: str = DEFAULT_PREFIX, share_group: str | None = None) -> str:
     """The subscription filter for every device's uplinks, shared by a group when named."""
-    topic = f"{prefix}/devices/+/up"
-    return f"$share/{share_group}/{topic}" if share_group else topic
+    return shared(share_group, f"{prefix}/devices/+/up")
+
+
+def shared(share_group: str | None, topic_filter: str) -> str:
+    """A filter as a shared subscription of the group, or as it is without a group."""
+    return f"$share/{share_group}/{topic_filter}" if share_group else topic_filter

@@ -2,16 +2,19 @@
 
 The broker keeps this client's session (a fixed client id, no clean start, a session expiry),
 and a QoS 1 message is acknowledged only when the caller says so, after its reading or reject
-is committed. Paho reconnects by itself with backoff; messages not acknowledged before a
-disconnect are delivered again by the broker.
+is committed. MQTT 5 is tried first and 3.1.1 used when the broker refuses it. Paho
+reconnects by itself with backoff; a message received before a reconnect is never
+acknowledged on the new connection (its packet id may name another message there): the
+broker delivers it again and the database drops the duplicate.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
+from collections import deque
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -28,61 +31,122 @@ from ingest.process import Message
 
 log = logging.getLogger(__name__)
 
+PROTOCOLS = {"5": mqtt.MQTTv5, "3.1.1": mqtt.MQTTv311}
+_UNSUPPORTED = (1, 132)  # CONNACK codes of MQTT 3.1.1 and 5 for a refused version
+
+
+@dataclass(frozen=True)
+class ConsumerOptions:
+    client_id: str
+    topic_filters: tuple[str, ...]
+    session_expiry_s: int = 7 * 24 * 3600
+    max_pending: int = 20_000
+    """Messages held in memory at most; past that paho stops reading (backpressure)."""
+    protocol: str = "auto"
+    """"5", "3.1.1", or "auto": 5 unless the broker refuses it."""
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.protocol not in ("auto", *PROTOCOLS):
+            raise ValueError(f"MQTT protocol must be auto, 5 or 3.1.1, got {self.protocol!r}")
+        if not self.topic_filters:
+            raise ValueError("at least one topic filter is needed")
+
 
 class MqttSource:
     """A context manager that subscribes and hands out batches of received messages."""
 
-    def __init__(
-        self,
-        broker: BrokerAddress,
-        client_id: str,
-        topic_filter: str,
-        session_expiry_s: int = 7 * 24 * 3600,
-        queue_size: int = 20_000,
-    ) -> None:
+    def __init__(self, broker: BrokerAddress, options: ConsumerOptions) -> None:
         self._broker = broker
-        self._topic_filter = topic_filter
-        self._session_expiry_s = session_expiry_s
-        self._queue: queue.Queue[Message] = queue.Queue(maxsize=queue_size)
+        self._options = options
+        self._pending: deque[Message] = deque()
+        self._arrived = threading.Event()
         self._subscribed = threading.Event()
+        self._connack = threading.Event()
+        self._refused: ReasonCode | None = None
         self._closing = threading.Event()
-        self._client = mqtt.Client(
+        self._generation = 0
+        self.protocol = "5" if options.protocol in ("auto", "5") else "3.1.1"
+        self._client = self._make_client()
+
+    def _make_client(self) -> mqtt.Client:
+        protocol = PROTOCOLS[self.protocol]
+        client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=mqtt.MQTTv5,
+            client_id=self._options.client_id,
+            protocol=protocol,
+            clean_session=False if protocol == mqtt.MQTTv311 else None,
             manual_ack=True,
         )
-        if broker.username:
-            self._client.username_pw_set(broker.username, broker.password)
-        if broker.tls:
-            self._client.tls_set()
-        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
-        self._client.on_connect = self._on_connect
-        self._client.on_subscribe = self._on_subscribe
-        self._client.on_message = self._on_message
-        self._client.on_disconnect = self._on_disconnect
+        if self._broker.username:
+            client.username_pw_set(self._broker.username, self._broker.password)
+        if self._broker.tls:
+            client.tls_set(
+                ca_certs=self._options.ca_file,
+                certfile=self._options.cert_file,
+                keyfile=self._options.key_file,
+            )
+        client.max_inflight_messages_set(1000)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_subscribe = self._on_subscribe
+        client.on_message = self._on_message
+        client.on_disconnect = self._on_disconnect
+        return client
 
     def __enter__(self) -> MqttSource:
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = self._session_expiry_s
+        self._connect()
+        refused = self._refused
+        if self._options.protocol == "auto" and refused and refused.value in _UNSUPPORTED:
+            log.warning("the broker refused MQTT 5; falling back to 3.1.1")
+            self._close_client()
+            self.protocol = "3.1.1"
+            self._client = self._make_client()
+            self._refused = None
+            self._connect()
+        if self._refused is not None:
+            self._close_client()
+            raise IngestError(f"the broker refused the connection: {self._refused}")
+        if not self._subscribed.wait(timeout=15):
+            self._close_client()
+            raise IngestError(f"no subscription to {self._options.topic_filters} after 15 s")
+        return self
+
+    def _connect(self) -> None:
+        """Connect (retrying while the broker is unreachable) and wait for its answer."""
+        self._connack.clear()
+        properties = None
+        if self.protocol == "5":
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = self._options.session_expiry_s
+        where = f"{self._broker.host}:{self._broker.port}"
         for attempt in range(1, 11):
             try:
-                self._client.connect(
-                    self._broker.host, self._broker.port, clean_start=False, properties=properties
-                )
+                if self.protocol == "5":
+                    self._client.connect(
+                        self._broker.host, self._broker.port, clean_start=False,
+                        properties=properties,
+                    )  # fmt: skip
+                else:
+                    self._client.connect(self._broker.host, self._broker.port)
                 break
             except OSError as exc:
                 if attempt == 10:
-                    raise IngestError(
-                        f"cannot reach the broker at {self._broker.host}:{self._broker.port}: {exc}"
-                    ) from exc
-                log.warning("broker not reachable (%s), retrying", exc)
+                    raise IngestError(f"cannot reach the broker at {where}: {exc}") from exc
+                log.warning("broker at %s not reachable (%s), retrying", where, exc)
                 time.sleep(min(0.2 * 2**attempt, 5.0))
         self._client.loop_start()
-        if not self._subscribed.wait(timeout=15):
-            self.__exit__(None, None, None)
-            raise IngestError(f"no subscription to {self._topic_filter} after 15 s")
-        return self
+        if not self._connack.wait(timeout=15):
+            self._close_client()
+            raise IngestError(f"the broker at {where} did not answer the connection")
+
+    def _close_client(self) -> None:
+        self._closing.set()
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._closing.clear()
 
     def __exit__(
         self,
@@ -94,46 +158,55 @@ class MqttSource:
         self._client.disconnect()
         self._client.loop_stop()
 
-    def get_batch(self, max_size: int, max_wait_s: float) -> list[Message]:
-        """Up to `max_size` messages; waits at most `max_wait_s` once the first has come."""
-        try:
-            first = self._queue.get(timeout=max_wait_s)
-        except queue.Empty:
-            return []
-        batch = [first]
-        deadline = time.monotonic() + max_wait_s
-        while len(batch) < max_size:
-            remaining = deadline - time.monotonic()
-            try:
-                batch.append(
-                    self._queue.get(timeout=max(remaining, 0))
-                    if remaining > 0
-                    else self._queue.get_nowait()
-                )
-            except queue.Empty:
-                break
-        return batch
+    @property
+    def pending(self) -> int:
+        """Messages received and not yet handed out."""
+        return len(self._pending)
 
-    def ack(self, acks: list[Any]) -> None:
-        """Acknowledge messages to the broker (QoS 0 messages need none)."""
-        for mid, qos in acks:
-            if qos > 0:
+    def get_batch(self, max_size: int, max_wait_s: float) -> list[Message]:
+        """Up to `max_size` messages, waiting at most `max_wait_s` for the batch to fill."""
+        pending = self._pending
+        if not pending:
+            self._arrived.clear()
+            if not pending and not self._arrived.wait(max_wait_s):
+                return []
+        deadline = time.monotonic() + max_wait_s
+        while len(pending) < max_size and time.monotonic() < deadline:
+            time.sleep(0.002)
+        return [pending.popleft() for _ in range(min(max_size, len(pending)))]
+
+    def ack(self, acks: list[Any]) -> int:
+        """Acknowledge messages of the current connection; return how many were skipped."""
+        skipped = 0
+        generation = self._generation
+        for message_generation, mid, qos in acks:
+            if message_generation != generation:
+                skipped += 1
+            elif qos > 0:
                 self._client.ack(mid, qos)
+        return skipped
 
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any
     ) -> None:
         if reason.is_failure:
             log.error("broker refused the connection: %s", reason)
+            self._refused = reason
+            self._connack.set()
+            client.disconnect()
             return
-        log.info("connected (session present: %s)", flags.session_present)
-        client.subscribe(self._topic_filter, qos=1)
+        self._generation += 1
+        log.info(
+            "connected with MQTT %s (session present: %s)", self.protocol, flags.session_present
+        )
+        client.subscribe([(topic, 1) for topic in self._options.topic_filters])
+        self._connack.set()
 
     def _on_subscribe(
         self, client: mqtt.Client, userdata: Any, mid: int, reasons: list[ReasonCode], props: Any
     ) -> None:
         if any(reason.is_failure for reason in reasons):
-            log.error("subscription to %s refused: %s", self._topic_filter, reasons)
+            log.error("subscription to %s refused: %s", self._options.topic_filters, reasons)
             return
         self._subscribed.set()
 
@@ -144,11 +217,9 @@ class MqttSource:
             log.warning("disconnected from the broker (%s); reconnecting", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        message = Message(msg.topic, bytes(msg.payload), datetime.now(UTC), (msg.mid, msg.qos))
-        # A full queue blocks paho's network thread, so the broker holds the rest back.
-        while not self._closing.is_set():
-            try:
-                self._queue.put(message, timeout=0.5)
-                return
-            except queue.Full:
-                continue
+        ack = (self._generation, msg.mid, msg.qos)
+        self._pending.append(Message(msg.topic, bytes(msg.payload), datetime.now(UTC), ack))
+        self._arrived.set()
+        # Holding paho's network thread here stops it reading: the broker keeps the rest.
+        while len(self._pending) >= self._options.max_pending and not self._closing.is_set():
+            time.sleep(0.01)

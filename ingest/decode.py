@@ -45,6 +45,10 @@ class Measurement:
     tilt_deg: float | None = None
     seq: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    tilted: bool | None = None
+    """The sensor's own tilt flag (Milesight's position), apart from an angle."""
+    suspect: bool = False
+    """A value the sensor cannot vouch for: inside its blind zone, past the bottom, tilted."""
 
 
 def decode_canonical(payload: bytes, received_at: datetime) -> list[Measurement]:

@@ -38,7 +38,7 @@ class Row:
         return (
             self.device_id, self.bin_id, m.measured_at, self.received_at, m.time_is_receive,
             self.fill_pct, m.distance_mm, m.battery_pct, m.battery_v, m.temperature_c,
-            m.tilt_deg, m.seq, m.extra or None,
+            m.tilt_deg, m.seq, m.extra or None, m.suspect, m.tilted,
         )  # fmt: skip
 
 

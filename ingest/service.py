@@ -7,16 +7,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import psycopg
+from prometheus_client import start_http_server
 
 from curbside import migrate
-from curbside.topics import uplink_filter
-from ingest.consumer import MqttSource
+from curbside.topics import CHIRPSTACK_UPLINKS, TTS_UPLINKS, shared, uplink_filter
+from ingest.consumer import ConsumerOptions, MqttSource
+from ingest.events import EventRules
+from ingest.metrics import IngestMetrics
 from ingest.process import Batch, Message, process, unknown_devices
 from ingest.registry import Device, load_registry
 from ingest.settings import IngestSettings
-from ingest.writer import WriteResult, write_batch
+from ingest.writer import WriteResult, silent_sweep, write_batch
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +40,33 @@ class IngestStats:
 
 
 class _Store:
-    """The database side: the registry, reloaded when unknown devices appear, and the writer."""
+    """The database side: the registry (reloaded for unknown devices) and the writer.
 
-    def __init__(self, settings: IngestSettings) -> None:
+    A lost connection is retried with backoff for as long as it takes: meanwhile nothing is
+    acknowledged, so the broker keeps the messages.
+    """
+
+    def __init__(self, settings: IngestSettings, stop: threading.Event) -> None:
         self._settings = settings
-        self._conn = _connect(settings.dsn)
+        self._stop = stop
+        self._rules = EventRules(
+            battery_low_pct=settings.battery_low_pct,
+            battery_low_v=settings.battery_low_v,
+            fire_temperature_c=settings.fire_temperature_c,
+            tilt_deg=settings.tilt_deg,
+            emptied_drop_pct=settings.emptied_drop_pct,
+            emptied_below_pct=settings.emptied_below_pct,
+        )
+        self._conn = _connect(settings.dsn, attempts=30)
         self._registry: dict[str, Device] = load_registry(self._conn)
         self._loaded_at = time.monotonic()
+        self._swept_at = 0.0
 
     def close(self) -> None:
         self._conn.close()
 
-    def registry(self, messages: list[Message]) -> dict[str, Device]:
-        """The registry to decode these messages with, reloaded when it lacks their devices.
+    def _current_registry(self, messages: list[Message]) -> dict[str, Device]:
+        """The registry, reloaded when it lacks devices these messages name.
 
         Reloads are at most `registry_refresh_s` apart: a batch naming an unknown device waits
         for the next allowed reload rather than rejecting a device registered a moment ago.
@@ -60,30 +78,57 @@ class _Store:
             self._loaded_at = time.monotonic()
         return self._registry
 
-    def write(self, batch: Batch) -> WriteResult:
-        """Write the batch; on a lost connection reconnect and write it again."""
+    def ingest(self, messages: list[Message]) -> tuple[Batch, WriteResult]:
+        """Decode and commit the messages, retrying through a database outage."""
         delay = 0.5
         while True:
             try:
-                return write_batch(self._conn, batch)
+                registry = self._current_registry(messages)
+                batch = process(messages, registry, self._settings.topic_prefix)
+                return batch, write_batch(self._conn, batch, self._rules)
             except psycopg.OperationalError as exc:
-                log.warning("database write failed (%s); retrying in %.1f s", exc, delay)
+                log.warning("database unavailable (%s); retrying in %.1f s", exc, delay)
                 time.sleep(delay)
-                delay = min(delay * 2, 30.0)
+                delay = min(delay * 2, 10.0)
                 self._conn.close()
-                self._conn = _connect(self._settings.dsn)
+                self._conn = _connect(self._settings.dsn, attempts=None)
+
+    def sweep_silent(self) -> None:
+        """Every `silent_check_s`, record devices that stopped reporting."""
+        if time.monotonic() - self._swept_at < self._settings.silent_check_s:
+            return
+        self._swept_at = time.monotonic()
+        try:
+            found = silent_sweep(self._conn, self._settings.silent_after_intervals)
+        except psycopg.OperationalError as exc:
+            log.warning("silent-sensor check skipped: %s", exc)
+            return
+        if found:
+            log.info("%d sensor(s) went silent", found)
 
 
-def _connect(dsn: str) -> psycopg.Connection:
-    for attempt in range(1, 31):
+def _connect(dsn: str, attempts: int | None) -> psycopg.Connection:
+    """Connect, retrying with backoff `attempts` times (None: until it works)."""
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             return psycopg.connect(dsn, autocommit=True)
         except psycopg.OperationalError as exc:
-            if attempt == 30:
+            if attempts is not None and attempt >= attempts:
                 raise
             log.warning("database not reachable (%s), retrying", exc)
             time.sleep(min(0.2 * attempt, 5.0))
-    raise AssertionError("unreachable")
+
+
+def topic_filters(settings: IngestSettings) -> tuple[str, ...]:
+    """The subscriptions of a worker: each enabled format, shared by the group when set."""
+    filters = {
+        "canonical": uplink_filter(settings.topic_prefix),
+        "tts": TTS_UPLINKS,
+        "chirpstack": CHIRPSTACK_UPLINKS,
+    }
+    return tuple(shared(settings.share_group, filters[name]) for name in settings.formats)
 
 
 def run(
@@ -98,32 +143,51 @@ def run(
     """
     migrate.upgrade(settings.dsn)
     stats = IngestStats()
-    store = _Store(settings)
-    topic_filter = uplink_filter(settings.topic_prefix, settings.share_group)
+    metrics = IngestMetrics()
+    server = None
+    if settings.metrics_port is not None:
+        server, _ = start_http_server(settings.metrics_port, registry=metrics.registry)
+    store = _Store(settings, stop)
+    options = ConsumerOptions(
+        client_id=settings.client_id,
+        topic_filters=topic_filters(settings),
+        session_expiry_s=settings.session_expiry_s,
+        max_pending=settings.max_pending,
+        protocol=settings.mqtt_protocol,
+        ca_file=settings.mqtt_ca_file,
+        cert_file=settings.mqtt_cert_file,
+        key_file=settings.mqtt_key_file,
+    )
     try:
-        with MqttSource(
-            settings.broker,
-            settings.client_id,
-            topic_filter,
-            settings.session_expiry_s,
-            settings.queue_size,
-        ) as source:
-            log.info("ingesting %s into the database", topic_filter)
+        with MqttSource(settings.broker, options) as source:
+            log.info("ingesting %s into the database", ", ".join(options.topic_filters))
             if on_ready is not None:
                 on_ready()
             while True:
                 stopping = stop.is_set()
                 wait = 0.0 if stopping else settings.batch_max_age_s
                 messages = source.get_batch(settings.batch_size, wait)
+                metrics.pending.set(source.pending)
                 if not messages:
                     if stopping:
                         break
+                    store.sweep_silent()
                     continue
-                batch = process(messages, store.registry(messages), settings.topic_prefix)
-                stats.add(len(messages), store.write(batch))
-                source.ack(batch.acks)
+                started = time.monotonic()
+                batch, result = store.ingest(messages)
+                metrics.unacked_skipped.inc(source.ack(batch.acks))
+                lag = (datetime.now(UTC) - messages[0].received_at).total_seconds()
+                metrics.record(len(messages), result, time.monotonic() - started, lag)
+                stats.add(len(messages), result)
                 if on_batch is not None:
                     on_batch(stats)
+                store.sweep_silent()
     finally:
         store.close()
+        if server is not None:
+            server.shutdown()
+    log.info(
+        "ingest stopped: %d messages, %d stored, %d duplicates, %d rejected",
+        stats.messages, stats.inserted, stats.duplicates, stats.rejected,
+    )  # fmt: skip
     return stats

@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from curbside.settings import ServiceSettings
 from curbside.topics import DEFAULT_PREFIX
+
+Format = Literal["canonical", "tts", "chirpstack"]
 
 
 class IngestSettings(ServiceSettings):
     topic_prefix: str = DEFAULT_PREFIX
+    formats: tuple[Format, ...] = ("canonical", "tts", "chirpstack")
+    """Which uplinks to subscribe to: Curbside's own topics, The Things Stack v3, ChirpStack v4."""
     client_id: str = "curbside-ingest-1"
     """Fixed, so the broker keeps this worker's session (and its messages) while it is down."""
     share_group: str | None = "curbside-ingest"
     """Workers with the same group split the stream; None subscribes to every message."""
-    session_expiry_s: int = 7 * 24 * 3600
-    batch_size: int = 1000
-    batch_max_age_s: float = 0.5
-    queue_size: int = 20_000
+    session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
+    mqtt_protocol: Literal["auto", "5", "3.1.1"] = "auto"
+    mqtt_ca_file: str | None = None
+    """CA certificates for an mqtts:// broker (default: the system's)."""
+    mqtt_cert_file: str | None = None
+    mqtt_key_file: str | None = None
+    batch_size: int = Field(default=2000, ge=1)
+    batch_max_age_s: float = Field(default=0.2, gt=0)
+    max_pending: int = Field(default=20_000, ge=1)
     """Messages held in memory at most; past that the broker waits (backpressure)."""
-    registry_refresh_s: float = 1.0
+    registry_refresh_s: float = Field(default=1.0, ge=0)
     """How often at most the device registry is reloaded for devices it does not know."""
+    metrics_port: int | None = None
+    """Serve Prometheus metrics on this port (0.0.0.0); None: no metrics endpoint."""
+    battery_low_pct: float = 15.0
+    battery_low_v: float = 3.2
+    fire_temperature_c: float = 60.0
+    tilt_deg: float = 20.0
+    emptied_drop_pct: float = 30.0
+    """A fill drop of at least this many points, down to `emptied_below_pct`, is an emptying."""
+    emptied_below_pct: float = 25.0
+    silent_after_intervals: float = 3.0
+    """A device is silent when it missed this many report intervals."""
+    silent_check_s: float = Field(default=60.0, gt=0)

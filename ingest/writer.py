@@ -1,25 +1,56 @@
 """Batches into the database: readings through a binary COPY and one de-duplicating insert.
 
-A batch is committed in one transaction, readings and rejects together, so the caller may
-acknowledge its messages to the broker as soon as `write_batch` returns.
+A batch is committed in one transaction with everything it caused: its readings, its rejects,
+and the events and collections derived from the readings that were new. The caller may
+acknowledge its messages to the broker as soon as `write_batch` returns. Only readings that
+were really inserted derive events, so a redelivered batch derives nothing twice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import psycopg
 
-from ingest.process import Batch
+from ingest.events import Collection, Event, EventRules, Snapshot, derive
+from ingest.process import Batch, Row
 
 _COLUMNS = (
     "device_id, bin_id, measured_at, received_at, time_is_receive, fill_pct, distance_mm, "
-    "battery_pct, battery_v, temperature_c, tilt_deg, seq, extra"
+    "battery_pct, battery_v, temperature_c, tilt_deg, seq, extra, suspect, tilted"
 )
 _TYPES = [
     "text", "text", "timestamptz", "timestamptz", "bool", "float4", "int4",
-    "float4", "float4", "float4", "float4", "int8", "jsonb",
+    "float4", "float4", "float4", "float4", "int8", "jsonb", "bool", "bool",
 ]  # fmt: skip
+_SNAPSHOT = (
+    "device_id, bin_id, measured_at, fill_pct, battery_pct, battery_v, temperature_c, "
+    "tilt_deg, tilted, suspect"
+)
+# A reading without its own measurement time that repeats a frame counter seen for the device
+# within a day is a redelivery: its receive time differs, its counter does not.
+_INSERT = f"""
+INSERT INTO readings ({_COLUMNS})
+SELECT {_COLUMNS} FROM readings_staging s
+WHERE NOT (s.time_is_receive AND s.seq IS NOT NULL AND EXISTS (
+    SELECT 1 FROM readings r
+    WHERE r.device_id = s.device_id AND r.seq = s.seq
+      AND r.measured_at > s.measured_at - interval '1 day'
+      AND r.measured_at < s.measured_at + interval '1 day'))
+ON CONFLICT (device_id, measured_at) DO NOTHING
+RETURNING {_SNAPSHOT}
+"""
+_PREVIOUS = f"""
+SELECT {_SNAPSHOT} FROM unnest(%s::text[], %s::timestamptz[]) AS f(device, first_at)
+CROSS JOIN LATERAL (
+    SELECT {_SNAPSHOT} FROM readings r
+    WHERE r.device_id = f.device AND r.measured_at < f.first_at
+    ORDER BY r.measured_at DESC LIMIT 1
+) AS p
+"""
 
 
 @dataclass(frozen=True)
@@ -27,30 +58,123 @@ class WriteResult:
     inserted: int
     duplicates: int
     rejected: int
+    rejects_by_reason: Counter[str] = field(default_factory=Counter)
+    events_by_kind: Counter[str] = field(default_factory=Counter)
 
 
-def write_batch(conn: psycopg.Connection, batch: Batch) -> WriteResult:
-    """Store a batch's readings (skipping ones already stored) and rejects; commit once."""
-    inserted = 0
+def write_batch(
+    conn: psycopg.Connection, batch: Batch, rules: EventRules | None = None
+) -> WriteResult:
+    """Store a batch's new readings, its rejects and (with `rules`) the events they derive."""
+    events: list[Event] = []
+    collections: list[Collection] = []
+    inserted: list[Snapshot] = []
     with conn.transaction(), conn.cursor() as cur:
-        if batch.rows:
+        rows = _without_repeated_counters(batch.rows)
+        if rows:
             cur.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS readings_staging "
                 "(LIKE readings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
             )
             with cur.copy(f"COPY readings_staging ({_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(_TYPES)
-                for row in batch.rows:
+                for row in rows:
                     copy.write_row(row.values())
-            cur.execute(
-                f"INSERT INTO readings ({_COLUMNS}) SELECT {_COLUMNS} FROM readings_staging "
-                "ON CONFLICT (device_id, measured_at) DO NOTHING"
-            )
-            inserted = cur.rowcount
+            cur.execute(_INSERT)
+            inserted = [Snapshot(*values) for values in cur.fetchall()]
+        if rules is not None and inserted:
+            events, collections = _derive_all(cur, inserted, rules)
+            _store_events(cur, events, collections)
         if batch.rejects:
             cur.executemany(
                 "INSERT INTO ingest_rejects (received_at, topic, payload, reason, detail) "
                 "VALUES (%s, %s, %s, %s, %s)",
                 [(r.received_at, r.topic, r.payload, r.reason, r.detail) for r in batch.rejects],
             )
-    return WriteResult(inserted, len(batch.rows) - inserted, len(batch.rejects))
+    return WriteResult(
+        inserted=len(inserted),
+        duplicates=len(batch.rows) - len(inserted),
+        rejected=len(batch.rejects),
+        rejects_by_reason=Counter(r.reason for r in batch.rejects),
+        events_by_kind=Counter(e.kind for e in events),
+    )
+
+
+def _without_repeated_counters(rows: list[Row]) -> list[Row]:
+    """Drop a batch's second copy of a receive-timed reading with the same frame counter."""
+    seen: set[tuple[str, int]] = set()
+    kept = []
+    for row in rows:
+        m = row.measurement
+        if m.time_is_receive and m.seq is not None:
+            key = (row.device_id, m.seq)
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(row)
+    return kept
+
+
+def _derive_all(
+    cur: psycopg.Cursor[Any], inserted: list[Snapshot], rules: EventRules
+) -> tuple[list[Event], list[Collection]]:
+    by_device: dict[str, list[Snapshot]] = defaultdict(list)
+    for snapshot in inserted:
+        by_device[snapshot.device_id].append(snapshot)
+    firsts: dict[str, datetime] = {}
+    for device, snapshots in by_device.items():
+        snapshots.sort(key=lambda s: s.measured_at)
+        firsts[device] = snapshots[0].measured_at
+    cur.execute(_PREVIOUS, (list(firsts), list(firsts.values())))
+    previous = {values[0]: Snapshot(*values) for values in cur.fetchall()}
+    events: list[Event] = []
+    collections: list[Collection] = []
+    for device, snapshots in by_device.items():
+        found, emptied = derive(previous.get(device), snapshots, rules)
+        events.extend(found)
+        collections.extend(emptied)
+    return events, collections
+
+
+def _store_events(
+    cur: psycopg.Cursor[Any], events: list[Event], collections: list[Collection]
+) -> None:
+    if events:
+        cur.executemany(
+            "INSERT INTO events (device_id, bin_id, kind, occurred_at, value, detail) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [(e.device_id, e.bin_id, e.kind, e.occurred_at, e.value, e.detail) for e in events],
+        )
+    if collections:
+        cur.executemany(
+            "INSERT INTO collections (bin_id, collected_at, source, fill_before, fill_after,"
+            " device_id) VALUES (%s, %s, 'sensor', %s, %s, %s) ON CONFLICT DO NOTHING",
+            [
+                (c.bin_id, c.collected_at, c.fill_before, c.fill_after, c.device_id)
+                for c in collections
+            ],
+        )
+
+
+def silent_sweep(conn: psycopg.Connection, after_intervals: float) -> int:
+    """Record a `silent` event for each device quiet for `after_intervals` report intervals.
+
+    The event's time is when the device became overdue, so sweeping again (from this worker
+    or another) records nothing new until the device speaks and falls silent again.
+    """
+    cur = conn.execute(
+        """INSERT INTO events (device_id, bin_id, kind, occurred_at, value, detail)
+           SELECT d.id, d.bin_id, 'silent',
+                  last.at + make_interval(secs => d.report_interval_s * %(k)s),
+                  extract(epoch FROM now() - last.at),
+                  'no reading for ' || round(extract(epoch FROM now() - last.at) / 3600, 1)
+                      || ' h'
+           FROM devices d
+           CROSS JOIN LATERAL (
+               SELECT max(measured_at) AS at FROM readings WHERE device_id = d.id
+           ) AS last
+           WHERE last.at < now() - make_interval(secs => d.report_interval_s * %(k)s)
+           ON CONFLICT DO NOTHING""",
+        {"k": after_intervals},
+    )
+    return cur.rowcount

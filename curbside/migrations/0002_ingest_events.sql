@@ -44,8 +44,10 @@ AFTER INSERT OR UPDATE OF bin_id ON devices
 FOR EACH ROW EXECUTE FUNCTION devices_keep_assignments();
 
 -- Readings: a flag for values the sensor cannot vouch for (inside the blind zone, past the
--- bottom, tilted), and the frame counter as a second de-duplication key.
+-- bottom, tilted), whether the bin was found tilted (a position flag or a tilt angle), and the
+-- frame counter as a second de-duplication key.
 ALTER TABLE readings ADD COLUMN suspect boolean NOT NULL DEFAULT false;
+ALTER TABLE readings ADD COLUMN tilted boolean;
 CREATE INDEX readings_device_seq ON readings (device_id, seq, measured_at) WHERE seq IS NOT NULL;
 
 -- Rejects are kept after a successful replay, marked with when and how they were resolved.
