@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from curbside.settings import ServiceSettings
 from curbside.topics import DEFAULT_PREFIX
@@ -19,7 +19,7 @@ class IngestSettings(ServiceSettings):
     client_id: str = "curbside-ingest-1"
     """Fixed, so the broker keeps this worker's session (and its messages) while it is down."""
     share_group: str | None = "curbside-ingest"
-    """Workers with the same group split the stream; None subscribes to every message."""
+    """Workers with the same group split the stream; empty or None: a plain subscription."""
     session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
     mqtt_protocol: Literal["auto", "5", "3.1.1"] = "auto"
     mqtt_ca_file: str | None = None
@@ -44,3 +44,8 @@ class IngestSettings(ServiceSettings):
     silent_after_intervals: float = 3.0
     """A device is silent when it missed this many report intervals."""
     silent_check_s: float = Field(default=60.0, gt=0)
+
+    @field_validator("share_group")
+    @classmethod
+    def _empty_means_none(cls, value: str | None) -> str | None:
+        return value or None
