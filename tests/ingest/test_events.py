@@ -1,5 +1,6 @@
 """Tests of ingest/events.py: which readings raise which events."""
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ T0 = datetime(2026, 11, 27, 8, tzinfo=UTC)
 BASE = Snapshot("dev-1", "bin-1", T0, 50.0, 80.0, None, 12.0, 2.0, None, False)
 
 
-def series(*changes: dict[str, object]) -> list[Snapshot]:
+def series(*changes: Mapping[str, object]) -> list[Snapshot]:
     """Readings an hour apart, each the base reading with some fields changed."""
     return [
         replace(BASE, measured_at=T0 + timedelta(hours=i), **change)  # type: ignore[arg-type]

@@ -54,7 +54,7 @@ def services(services_dir: Path) -> Iterator[Services]:
 
 
 @pytest.fixture
-def fleet(services: Services) -> Iterator[str]:
+def fleet(services: Services) -> str:
     """Empty tables and DEVICES registered devices; returns a topic prefix of this test."""
     with psycopg.connect(services.postgres.url, autocommit=True) as conn:
         conn.execute(
@@ -70,7 +70,7 @@ def fleet(services: Services) -> Iterator[str]:
                 "INSERT INTO devices (id, sensor_model, bin_id) VALUES (%s, 'canonical-json', %s)",
                 [(f"dev-{i}", f"bin-{i}") for i in range(DEVICES)],
             )
-    yield f"faults-{uuid.uuid4().hex[:8]}/v1"
+    return f"faults-{uuid.uuid4().hex[:8]}/v1"
 
 
 class Worker:
@@ -231,7 +231,8 @@ def test_a_database_restart_mid_stream_loses_nothing(
         services.postgres.start()
         publisher.join(120)
         assert wait_for_count(services.postgres.url, STREAM) == STREAM
-        assert worker.process is not None and worker.process.poll() is None
+        assert worker.process is not None
+        assert worker.process.poll() is None
     finally:
         worker.stop()
 
@@ -253,6 +254,7 @@ def test_ten_thousand_malformed_messages_are_all_rejected(
         with psycopg.connect(services.postgres.url) as conn:
             reasons = conn.execute("SELECT reason, count(*) FROM ingest_rejects GROUP BY 1")
             assert reasons.fetchall() == [("malformed_json", 10_000)]
-        assert worker.process is not None and worker.process.poll() is None
+        assert worker.process is not None
+        assert worker.process.poll() is None
     finally:
         worker.stop()
