@@ -52,8 +52,8 @@ def baseline_write(conn: psycopg.Connection, batch: Batch) -> object:
     with conn.transaction(), conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO readings (device_id, bin_id, measured_at, received_at, time_is_receive,"
-            " fill_pct, distance_mm, battery_pct, battery_v, temperature_c, tilt_deg, seq, extra)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " fill_pct, distance_mm, battery_pct, battery_v, temperature_c, tilt_deg, seq, extra,"
+            " suspect, tilted) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (device_id, measured_at) DO NOTHING",
             [row.values() for row in batch.rows],  # no extras here: no jsonb to wrap
         )

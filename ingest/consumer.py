@@ -109,9 +109,14 @@ class MqttSource:
         if self._refused is not None:
             self._close_client()
             raise IngestError(f"the broker refused the connection: {self._refused}")
-        if not self._subscribed.wait(timeout=15):
-            self._close_client()
-            raise IngestError(f"no subscription to {self._options.topic_filters} after 15 s")
+        # A resumed session may deliver its queue before the subscription is acknowledged:
+        # either means the worker is receiving.
+        deadline = time.monotonic() + 15
+        while not (self._subscribed.is_set() or self._pending):
+            if time.monotonic() > deadline:
+                self._close_client()
+                raise IngestError(f"no subscription to {self._options.topic_filters} after 15 s")
+            self._subscribed.wait(0.05)
         return self
 
     def _connect(self) -> None:
