@@ -39,6 +39,12 @@ class BinGeometry:
         level = (self.empty_distance_mm - distance_mm) / span * 100.0
         return round(min(100.0, max(0.0, level)), 1)
 
+    def trusts(self, distance_mm: int) -> bool:
+        """Whether the sensor can vouch for this distance: past its blind zone and the full
+        mark, not beyond the bottom (an echo past the floor, a bin tipped over)."""
+        nearest = max(self.blind_zone_mm, self.full_distance_mm)
+        return nearest < distance_mm <= self.empty_distance_mm
+
     def distance_mm(self, fill_pct: float) -> int:
         """The distance a sensor sees at a fill level, between its blind zone and the bottom."""
         span = self.empty_distance_mm - self.full_distance_mm

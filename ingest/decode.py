@@ -68,7 +68,7 @@ def _measurement(obj: Any, received_at: datetime) -> Measurement:
         raise RejectError("invalid_field", f"expected a JSON object, got {type(obj).__name__}")
     if obj.get("fill_pct") is None and obj.get("distance_mm") is None:
         raise RejectError("missing_level", "needs fill_pct or distance_mm")
-    values = {name: _number(obj, name) for name in (*RANGES, "seq")}
+    values = check_values(obj)
     if obj.get("ts") is None:
         measured_at, time_is_receive = received_at, True
     else:
@@ -79,6 +79,11 @@ def _measurement(obj: Any, received_at: datetime) -> Measurement:
         extra={key: value for key, value in obj.items() if key not in KNOWN_FIELDS},
         **values,
     )
+
+
+def check_values(obj: dict[str, Any]) -> dict[str, Any]:
+    """The measurement fields of `obj` (absent ones None), each checked for type and range."""
+    return {name: _number(obj, name) for name in (*RANGES, "seq")}
 
 
 def _number(obj: dict[str, Any], name: str) -> Any:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from ingest.decode import Measurement, decode_canonical
+from ingest.envelopes import classify_topic, parse_chirpstack, parse_tts
 from ingest.errors import RejectError
+from ingest.lorawan import lorawan_measurement
 from ingest.registry import Device
-from ingest.topics import device_from_topic
 
 
 @dataclass(frozen=True)
@@ -60,21 +61,6 @@ class Batch:
     acks: list[Any] = field(default_factory=list)
 
 
-def unknown_devices(
-    messages: Iterable[Message], registry: Mapping[str, Device], prefix: str
-) -> set[str]:
-    """Devices named by these messages' topics that the registry does not know."""
-    unknown = set()
-    for message in messages:
-        try:
-            device_id = device_from_topic(message.topic, prefix)
-        except RejectError:
-            continue
-        if device_id not in registry:
-            unknown.add(device_id)
-    return unknown
-
-
 def process(messages: Iterable[Message], registry: Mapping[str, Device], prefix: str) -> Batch:
     """Turn messages into rows, or into rejects with their reason; nothing is dropped."""
     batch = Batch()
@@ -90,19 +76,34 @@ def process(messages: Iterable[Message], registry: Mapping[str, Device], prefix:
 
 
 def _rows(message: Message, registry: Mapping[str, Device], prefix: str) -> list[Row]:
-    device_id = device_from_topic(message.topic, prefix)
-    device = registry.get(device_id)
-    if device is None:
-        raise RejectError("unknown_device", device_id)
-    return [
-        Row(device_id, device.bin_id, m, message.received_at, _fill(m, device))
-        for m in decode_canonical(message.payload, message.received_at)
-    ]
+    match = classify_topic(message.topic, prefix)
+    if match.format == "canonical":
+        device = _device(registry, (match.device_id,))
+        measurements = decode_canonical(message.payload, message.received_at)
+    else:
+        parse = parse_tts if match.format == "tts" else parse_chirpstack
+        envelope = parse(message.payload, message.received_at)
+        device = _device(registry, (match.device_id, *envelope.device_keys))
+        measurements = [lorawan_measurement(envelope, device.sensor_model)]
+    return [_row(device, m, message.received_at) for m in measurements]
 
 
-def _fill(measurement: Measurement, device: Device) -> float | None:
-    if measurement.fill_pct is not None:
-        return measurement.fill_pct
-    if measurement.distance_mm is None or device.geometry is None:
-        return None
-    return device.geometry.fill_pct(measurement.distance_mm)
+def _device(registry: Mapping[str, Device], keys: tuple[str, ...]) -> Device:
+    for key in keys:
+        device = registry.get(key)
+        if device is not None:
+            return device
+    raise RejectError("unknown_device", " / ".join(dict.fromkeys(keys)))
+
+
+def _row(device: Device, m: Measurement, received_at: datetime) -> Row:
+    """The reading tied to the bin the device sat in when it measured."""
+    assignment = device.bin_at(m.measured_at)
+    fill = m.fill_pct
+    if m.distance_mm is not None and assignment is not None:
+        if fill is None:
+            fill = assignment.geometry.fill_pct(m.distance_mm)
+        if not assignment.geometry.trusts(m.distance_mm):
+            m = replace(m, suspect=True)
+    bin_id = None if assignment is None else assignment.bin_id
+    return Row(device.device_id, bin_id, m, received_at, fill)

@@ -17,7 +17,7 @@ from curbside.topics import CHIRPSTACK_UPLINKS, TTS_UPLINKS, shared, uplink_filt
 from ingest.consumer import ConsumerOptions, MqttSource
 from ingest.events import EventRules
 from ingest.metrics import IngestMetrics
-from ingest.process import Batch, Message, process, unknown_devices
+from ingest.process import Batch, Message, process
 from ingest.registry import Device, load_registry
 from ingest.settings import IngestSettings
 from ingest.writer import WriteResult, silent_sweep, write_batch
@@ -65,26 +65,27 @@ class _Store:
     def close(self) -> None:
         self._conn.close()
 
-    def _current_registry(self, messages: list[Message]) -> dict[str, Device]:
-        """The registry, reloaded when it lacks devices these messages name.
+    def _reload_registry(self) -> None:
+        """Reload the registry, at most once every `registry_refresh_s`.
 
-        Reloads are at most `registry_refresh_s` apart: a batch naming an unknown device waits
-        for the next allowed reload rather than rejecting a device registered a moment ago.
+        A batch naming an unknown device waits for the next allowed reload rather than
+        rejecting a device registered a moment ago.
         """
-        if unknown_devices(messages, self._registry, self._settings.topic_prefix):
-            next_load = self._loaded_at + self._settings.registry_refresh_s
-            time.sleep(max(0.0, next_load - time.monotonic()))
-            self._registry = load_registry(self._conn)
-            self._loaded_at = time.monotonic()
-        return self._registry
+        next_load = self._loaded_at + self._settings.registry_refresh_s
+        time.sleep(max(0.0, next_load - time.monotonic()))
+        self._registry = load_registry(self._conn)
+        self._loaded_at = time.monotonic()
 
     def ingest(self, messages: list[Message]) -> tuple[Batch, WriteResult]:
         """Decode and commit the messages, retrying through a database outage."""
         delay = 0.5
         while True:
             try:
-                registry = self._current_registry(messages)
-                batch = process(messages, registry, self._settings.topic_prefix)
+                prefix = self._settings.topic_prefix
+                batch = process(messages, self._registry, prefix)
+                if any(reject.reason == "unknown_device" for reject in batch.rejects):
+                    self._reload_registry()
+                    batch = process(messages, self._registry, prefix)
                 return batch, write_batch(self._conn, batch, self._rules)
             except psycopg.OperationalError as exc:
                 log.warning("database unavailable (%s); retrying in %.1f s", exc, delay)

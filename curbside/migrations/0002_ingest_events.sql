@@ -24,10 +24,11 @@ BEGIN
         IF NEW.bin_id IS NOT DISTINCT FROM OLD.bin_id THEN
             RETURN NEW;
         END IF;
+        -- a second move in the same transaction replaces the first one's bin
+        DELETE FROM device_assignments
+        WHERE device_id = NEW.id AND valid_to IS NULL AND valid_from = now();
         UPDATE device_assignments SET valid_to = now()
         WHERE device_id = NEW.id AND valid_to IS NULL;
-        -- a move within the same transaction as the registration replaces it
-        DELETE FROM device_assignments WHERE device_id = NEW.id AND valid_to <= valid_from;
     END IF;
     IF NEW.bin_id IS NOT NULL THEN
         -- a device's first bin holds for everything it measured before registration too
