@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from curbside import migrate
@@ -150,6 +150,109 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- devices and rejects ---------------------------------------------------------------------
+
+
+def cmd_devices_import(args: argparse.Namespace) -> int:
+    import psycopg
+
+    import ingest
+
+    settings = load(ingest.IngestSettings, args.env_file)
+    path: Path = args.file
+    readers = {
+        ".csv": ingest.import_devices_csv,
+        ".geojson": ingest.import_devices_geojson,
+        ".json": ingest.import_devices_geojson,
+    }
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise ValueError(f"expected a .csv, .geojson or .json file, got {path.name}")
+    if not path.is_file():
+        raise ValueError(f"file not found: {path}")
+    migrate.upgrade(settings.dsn)
+    with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        report = reader(conn, path)
+    _say(f"imported {path}: {report.describe()}")
+    return 0
+
+
+def cmd_rejects_list(args: argparse.Namespace) -> int:
+    import psycopg
+
+    import ingest
+
+    settings = load(ingest.IngestSettings, args.env_file)
+    with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        rejects = ingest.list_rejects(conn, args.reason, args.since, args.all, args.limit)
+    if not rejects:
+        print("no rejects" if args.all else "no open rejects")
+        return 0
+    headers = ["id", "received", "reason", "topic", "detail", "payload"]
+    rows = []
+    for r in rejects:
+        row = [
+            str(r.id),
+            r.received_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ"),
+            r.reason,
+            _cut(r.topic, 50),
+            _cut(r.detail, 40),
+            r.preview(40),
+        ]
+        if args.all:
+            row.append("open" if r.resolved_at is None else r.resolution or "resolved")
+        rows.append(row)
+    for line in _table(headers + (["state"] if args.all else []), rows):
+        print(line)
+    return 0
+
+
+def cmd_rejects_summary(args: argparse.Namespace) -> int:
+    import psycopg
+
+    import ingest
+
+    settings = load(ingest.IngestSettings, args.env_file)
+    with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        counts = ingest.summarize_rejects(conn)
+    if not counts:
+        print("no open rejects")
+        return 0
+    rows = [[reason, str(count)] for reason, count in counts]
+    rows.append(["total", str(sum(count for _, count in counts))])
+    for line in _table(["reason", "open"], rows):
+        print(line)
+    return 0
+
+
+def cmd_rejects_replay(args: argparse.Namespace) -> int:
+    import psycopg
+
+    import ingest
+
+    settings = load(ingest.IngestSettings, args.env_file)
+    with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        report = ingest.replay_rejects(
+            conn, settings.topic_prefix, args.reason, args.since, args.limit
+        )
+    print(report.describe())
+    return 0
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Rows under their headers, in columns as wide as their widest value."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [headers, ["-" * width for width in widths], *rows]
+    ]
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -158,6 +261,26 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected a date like 2026-11-28, got {text!r}") from exc
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected a time like 2026-11-27T08:00:00+01:00, got {text!r}"
+        ) from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,6 +322,45 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--city", type=Path, help="city file (default: STATE_DIR/city.json)")
     simulate.add_argument("--bins", type=int, help="number of bins in a generated city")
     simulate.add_argument("--seed", type=int, help="random seed of a generated city")
+    devices = add("devices", cmd_devices_import, "register bins and their sensors from a file")
+    devices_actions = devices.add_subparsers(dest="action", required=True, metavar="ACTION")
+    devices_import = devices_actions.add_parser(
+        "import",
+        help="insert or update bins and devices from a CSV or GeoJSON file",
+        description="Insert or update bins and devices from a CSV file (a header row naming "
+        "the columns) or a GeoJSON FeatureCollection of Points; a device given another bin "
+        "is moved and its history kept. Every row is checked first: one bad row and nothing "
+        "is written. See docs/ingest.md for the columns.",
+    )
+    devices_import.add_argument("file", type=Path, help="a .csv, .geojson or .json file")
+    rejects = add("rejects", cmd_rejects_list, "list, count or replay the messages ingest refused")
+    rejects_actions = rejects.add_subparsers(dest="action", required=True, metavar="ACTION")
+    since_help = "only rejects received at or after this time (ISO 8601; no offset means UTC)"
+    rejects_list = rejects_actions.add_parser(
+        "list", help="show the newest rejects", description="Show the newest rejects, newest first."
+    )
+    rejects_list.set_defaults(handler=cmd_rejects_list)
+    rejects_list.add_argument("--reason", help="only rejects of this reason (e.g. unknown_device)")
+    rejects_list.add_argument("--since", type=_moment, help=since_help)
+    rejects_list.add_argument("--all", action="store_true", help="resolved rejects too")
+    rejects_list.add_argument(
+        "--limit", type=_positive, default=100, help="show at most this many (default 100)"
+    )
+    rejects_summary = rejects_actions.add_parser(
+        "summary", help="count the open rejects by reason", description="Count open rejects."
+    )
+    rejects_summary.set_defaults(handler=cmd_rejects_summary)
+    rejects_replay = rejects_actions.add_parser(
+        "replay",
+        help="run the open rejects through the ingest again",
+        description="Run the open rejects through the ingest again, oldest first (after "
+        "registering a device, say): readings that now decode are stored and their rejects "
+        "marked resolved; the others stay open.",
+    )
+    rejects_replay.add_argument("--reason", help="only rejects of this reason")
+    rejects_replay.add_argument("--since", type=_moment, help=since_help)
+    rejects_replay.add_argument("--limit", type=_positive, help="replay at most this many")
+    rejects_replay.set_defaults(handler=cmd_rejects_replay)
     add("up", cmd_up, "everything: services, migrations, ingest, API, a simulated city, a plan")
     add("down", cmd_down, "stop everything `up` started")
     add("status", cmd_status, "show what is running")

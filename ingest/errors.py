@@ -14,3 +14,11 @@ class RejectError(ValueError):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+class UnknownDeviceError(RejectError):
+    """No registered device under any of the keys a message names."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        super().__init__("unknown_device", " / ".join(dict.fromkeys(keys)))
+        self.keys = keys

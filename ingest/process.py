@@ -9,7 +9,7 @@ from typing import Any
 
 from ingest.decode import Measurement, decode_canonical
 from ingest.envelopes import classify_topic, parse_chirpstack, parse_tts
-from ingest.errors import RejectError
+from ingest.errors import RejectError, UnknownDeviceError
 from ingest.lorawan import lorawan_measurement
 from ingest.registry import Device
 
@@ -59,6 +59,8 @@ class Batch:
     rows: list[Row] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     acks: list[Any] = field(default_factory=list)
+    unknown_keys: set[str] = field(default_factory=set)
+    """Device ids and DevEUIs that named no registered device."""
 
 
 def process(messages: Iterable[Message], registry: Mapping[str, Device], prefix: str) -> Batch:
@@ -68,6 +70,11 @@ def process(messages: Iterable[Message], registry: Mapping[str, Device], prefix:
         batch.acks.append(message.ack)
         try:
             batch.rows.extend(_rows(message, registry, prefix))
+        except UnknownDeviceError as exc:
+            batch.unknown_keys.update(exc.keys)
+            batch.rejects.append(
+                Reject(message.topic, message.payload, message.received_at, exc.reason, exc.detail)
+            )
         except RejectError as exc:
             batch.rejects.append(
                 Reject(message.topic, message.payload, message.received_at, exc.reason, exc.detail)
@@ -93,7 +100,7 @@ def _device(registry: Mapping[str, Device], keys: tuple[str, ...]) -> Device:
         device = registry.get(key)
         if device is not None:
             return device
-    raise RejectError("unknown_device", " / ".join(dict.fromkeys(keys)))
+    raise UnknownDeviceError(keys)
 
 
 def _row(device: Device, m: Measurement, received_at: datetime) -> Row:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -60,21 +61,34 @@ class _Store:
         self._conn = _connect(settings.dsn, attempts=30)
         self._registry: dict[str, Device] = load_registry(self._conn)
         self._loaded_at = time.monotonic()
+        self._misses: dict[str, float] = {}
+        self._refresh_s = settings.registry_refresh_s
         self._swept_at = 0.0
 
     def close(self) -> None:
         self._conn.close()
 
-    def _reload_registry(self) -> None:
-        """Reload the registry, at most once every `registry_refresh_s`.
+    def _look_up(self, keys: set[str]) -> bool:
+        """Fetch devices registered since the registry was loaded; True if any was found.
 
-        A batch naming an unknown device waits for the next allowed reload rather than
-        rejecting a device registered a moment ago.
+        A key looked up in vain is not asked for again within `registry_refresh_s`, so a
+        stream from an unregistered device costs one small query per interval. The whole
+        registry is reloaded every `registry_reload_s` to follow devices moved between bins.
         """
-        next_load = self._loaded_at + self._settings.registry_refresh_s
-        time.sleep(max(0.0, next_load - time.monotonic()))
-        self._registry = load_registry(self._conn)
-        self._loaded_at = time.monotonic()
+        now = time.monotonic()
+        wanted = {k for k in keys if now - self._misses.get(k, -math.inf) >= self._refresh_s}
+        if not wanted:
+            return False
+        found = load_registry(self._conn, wanted)
+        self._registry.update(found)
+        self._misses.update({key: now for key in wanted if key not in found})
+        return bool(found)
+
+    def _reload_if_due(self) -> None:
+        if time.monotonic() - self._loaded_at >= self._settings.registry_reload_s:
+            self._registry = load_registry(self._conn)
+            self._loaded_at = time.monotonic()
+            self._misses.clear()
 
     def ingest(self, messages: list[Message]) -> tuple[Batch, WriteResult]:
         """Decode and commit the messages, retrying through a database outage."""
@@ -82,9 +96,9 @@ class _Store:
         while True:
             try:
                 prefix = self._settings.topic_prefix
+                self._reload_if_due()
                 batch = process(messages, self._registry, prefix)
-                if any(reject.reason == "unknown_device" for reject in batch.rejects):
-                    self._reload_registry()
+                if batch.unknown_keys and self._look_up(batch.unknown_keys):
                     batch = process(messages, self._registry, prefix)
                 return batch, write_batch(self._conn, batch, self._rules)
             except psycopg.OperationalError as exc:

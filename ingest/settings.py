@@ -30,8 +30,11 @@ class IngestSettings(ServiceSettings):
     batch_max_age_s: float = Field(default=0.2, gt=0)
     max_pending: int = Field(default=20_000, ge=1)
     """Messages held in memory at most; past that the broker waits (backpressure)."""
-    registry_refresh_s: float = Field(default=1.0, ge=0)
-    """How often at most the device registry is reloaded for devices it does not know."""
+    registry_refresh_s: float = Field(default=5.0, ge=0)
+    """How long a device id found unregistered is not looked up again (its messages are
+    rejected meanwhile, and can be replayed once it is registered)."""
+    registry_reload_s: float = Field(default=60.0, gt=0)
+    """How often the whole registry is reloaded, to follow devices moved between bins."""
     metrics_port: int | None = None
     """Serve Prometheus metrics on this port (0.0.0.0); None: no metrics endpoint."""
     battery_low_pct: float = 15.0

@@ -1,10 +1,18 @@
-"""Tests of curbside/cli.py: help and argument errors, without services."""
+"""Tests of curbside/cli.py: help and argument errors; the device and reject commands."""
 
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
 import pytest
 
 from curbside.cli import build_parser, main
+from ingest import Message, load_registry, process, write_batch
 
-COMMANDS = ["services", "db", "ingest", "api", "plan", "simulate", "up", "down", "status"]
+COMMANDS = [
+    "services", "db", "ingest", "api", "plan", "simulate", "devices", "rejects", "up", "down",
+    "status",
+]  # fmt: skip
 
 
 def test_every_subcommand_is_listed_in_the_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,3 +47,85 @@ def test_a_missing_env_file_is_reported(capsys: pytest.CaptureFixture[str]) -> N
     """A settings file that is not there ends the command with an error message."""
     assert main(["--env-file", "/nonexistent/curbside.env", "status"]) == 1
     assert "settings file not found" in capsys.readouterr().err
+
+
+# --- devices and rejects, against the test database ------------------------------------------
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line pointed at the test database, with topic prefix `c/v1`."""
+    monkeypatch.setenv("CURBSIDE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CURBSIDE_TOPIC_PREFIX", "c/v1")
+
+
+def test_devices_import_registers_a_file(
+    db: psycopg.Connection, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`curbside devices import` registers a CSV or GeoJSON file and reports the counts."""
+    assert main(["devices", "import", str(DATA / "devices.csv")]) == 0
+    assert "bins: 3 new, 0 updated; devices: 2 new" in capsys.readouterr().out
+    assert main(["devices", "import", str(DATA / "devices.geojson")]) == 0
+    assert "bins: 0 new, 0 updated; devices: 0 new, 0 updated" in capsys.readouterr().out
+    assert db.execute("SELECT count(*) FROM devices").fetchone() == (2,)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "error"),
+    [
+        ("bins.csv", "bin_id,lat,lon\n", "line 1: missing column(s) waste_stream"),
+        ("bins.txt", "", "expected a .csv, .geojson or .json file"),
+        ("absent.json", None, "file not found"),
+    ],
+)
+def test_devices_import_reports_what_is_wrong(
+    db: psycopg.Connection,
+    cli_env: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    text: str | None,
+    error: str,
+) -> None:
+    """A bad file, another kind of file or none at all ends with exit code 1 and the reason."""
+    path = tmp_path / name
+    if text is not None:
+        path.write_text(text)
+    assert main(["devices", "import", str(path)]) == 1
+    assert error in capsys.readouterr().err
+    assert db.execute("SELECT count(*) FROM bins").fetchone() == (0,)
+
+
+def test_rejects_list_summary_and_replay(
+    db: psycopg.Connection, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rejects are listed and counted, then replayed once their device is registered."""
+    message = Message("c/v1/devices/dev-1/up", b'{"fill_pct": 40}', datetime.now(UTC))
+    write_batch(db, process([message], load_registry(db), "c/v1"))
+    assert main(["rejects", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "unknown_device" in listed
+    assert 'c/v1/devices/dev-1/up  dev-1   {"fill_pct": 40}' in listed
+    assert main(["rejects", "summary"]) == 0
+    assert "unknown_device  1" in capsys.readouterr().out
+    assert main(["devices", "import", str(DATA / "devices.csv")]) == 0
+    assert main(["rejects", "replay", "--reason", "unknown_device"]) == 0
+    assert "replayed 1 reject(s): 1 resolved (1 reading(s) stored" in capsys.readouterr().out
+    assert main(["rejects", "list"]) == 0
+    assert capsys.readouterr().out == "no open rejects\n"
+    assert main(["rejects", "list", "--all", "--since", "2000-01-01"]) == 0
+    assert "replayed" in capsys.readouterr().out
+    assert db.execute("SELECT device_id, bin_id FROM readings").fetchall() == [("dev-1", "bin-1")]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["rejects", "list", "--since", "yesterday"], ["rejects", "list", "--limit", "0"], ["rejects"]],
+)
+def test_rejects_arguments_are_checked(argv: list[str]) -> None:
+    """A time that is not ISO 8601, a limit below one or a missing action is a usage error."""
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(argv)
+    assert exited.value.code == 2

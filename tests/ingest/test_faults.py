@@ -199,7 +199,7 @@ def test_a_broker_restart_keeps_what_a_shared_subscription_had_queued(
 
     Mosquitto 2.0.11 restores the session and its queued messages but not the shared
     subscription itself: what is published after the restart reaches the worker once it has
-    subscribed again (docs/ingest.md).
+    subscribed again (docs/ingest.md), so the test publishes once the worker has.
     """
     broker = BrokerAddress.parse(services.broker.url)
     worker = Worker(services, fleet, tmp_path)
@@ -208,7 +208,7 @@ def test_a_broker_restart_keeps_what_a_shared_subscription_had_queued(
         publish(broker, fleet, 0, STREAM // 2)
         services.broker.stop()
         services.broker.start()
-        worker.wait_for_log("connected with MQTT", times=2)
+        worker.wait_for_log("subscribed to", times=2)
         publish(broker, fleet, STREAM // 2, STREAM)
         assert wait_for_count(services.postgres.url, STREAM) == STREAM
     finally:
