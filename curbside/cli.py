@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from curbside import migrate
 from curbside.errors import CurbsideError
+from curbside.logs import configure as configure_logging
 from curbside.settings import ServiceSettings, load
 
 log = logging.getLogger("curbside")
@@ -292,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--env-file", type=Path, help="read CURBSIDE_* settings from this file")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--log-json",
+        action="store_true",
+        help="log one JSON object per line (also: CURBSIDE_LOG_FORMAT=json)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(
@@ -369,9 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    configure_logging(
+        args.verbose, args.log_json or os.environ.get("CURBSIDE_LOG_FORMAT") == "json"
     )
     try:
         result: int = args.handler(args)

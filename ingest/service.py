@@ -201,6 +201,7 @@ def run(
         store.close()
         if server is not None:
             server.shutdown()
+            server.server_close()
     log.info(
         "ingest stopped: %d messages, %d stored, %d duplicates, %d rejected",
         stats.messages, stats.inserted, stats.duplicates, stats.rejected,

@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import psycopg
 
+from curbside.runtime import free_port
 from ingest import IngestSettings, IngestStats, run
 
 
@@ -134,3 +136,25 @@ def test_a_device_registered_while_running_is_picked_up(
         publish(f"{topic_prefix}/devices/dev-new/up", reading(1, 20))
         assert wait_for(db, "SELECT count(*) FROM readings WHERE device_id = 'dev-new'", 1) == 1
     assert db.execute("SELECT count(*) FROM ingest_rejects").fetchone() == (0,)
+
+
+def test_metrics_count_what_the_worker_did(
+    db: psycopg.Connection,
+    registered_device: str,
+    database_url: str,
+    mqtt_url: str,
+    topic_prefix: str,
+    publish: Callable[[str, bytes], None],
+) -> None:
+    """The Prometheus endpoint reports stored readings and rejects by reason."""
+    port = free_port()
+    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
+    settings = settings.model_copy(update={"metrics_port": port})
+    with running(settings):
+        publish(f"{topic_prefix}/devices/{registered_device}/up", reading(1, 40))
+        publish(f"{topic_prefix}/devices/{registered_device}/up", b"[]")
+        assert wait_for(db, "SELECT count(*) FROM ingest_rejects", 1) == 1
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    assert "curbside_ingest_readings_stored_total 1.0" in metrics
+    assert 'curbside_ingest_rejects_total{reason="empty_payload"} 1.0' in metrics
+    assert "curbside_ingest_batch_seconds_count" in metrics
