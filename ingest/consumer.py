@@ -235,6 +235,8 @@ class MqttSource:
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any
     ) -> None:
+        if client is not self._client:
+            return  # a client given up for another protocol version
         if reason.is_failure:
             log.error("broker refused the connection: %s", reason)
             self._refused = reason

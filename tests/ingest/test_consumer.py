@@ -1,0 +1,79 @@
+"""Tests of ingest/consumer.py against a scripted MQTT 3.1.1-only broker."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from curbside import BrokerAddress
+from ingest.consumer import ConsumerOptions, MqttSource
+
+
+def _read_packet(conn: socket.socket) -> bytes:
+    """One MQTT control packet: fixed header byte, remaining length, body."""
+    first = conn.recv(1)
+    if not first:
+        return b""
+    length, shift = 0, 0
+    while True:
+        byte = conn.recv(1)[0]
+        length += (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            break
+    body = b""
+    while len(body) < length:
+        body += conn.recv(length - len(body))
+    return first + body
+
+
+@pytest.fixture
+def broker_v311() -> Iterator[tuple[BrokerAddress, list[int]]]:
+    """A broker that refuses MQTT 5 as a 3.1.1 broker does, then serves 3.1.1."""
+    server = socket.create_server(("127.0.0.1", 0))
+    levels: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                connect = _read_packet(conn)
+                level = connect[7]  # after the packet type, the name's length and "MQTT"
+                levels.append(level)
+                if level != 4:
+                    conn.sendall(b"\x20\x02\x00\x01")  # unacceptable protocol version
+                    continue
+                conn.sendall(b"\x20\x02\x00\x00")
+                while packet := _read_packet(conn):
+                    if packet[0] & 0xF0 == 0x80:  # SUBSCRIBE: grant QoS 1
+                        conn.sendall(b"\x90\x03" + packet[1:3] + b"\x01")
+                    elif packet[0] & 0xF0 == 0xE0:  # DISCONNECT
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield BrokerAddress("127.0.0.1", server.getsockname()[1]), levels
+    server.close()
+    thread.join(5)
+
+
+def test_a_broker_without_mqtt_5_gets_3_1_1(broker_v311: tuple[BrokerAddress, list[int]]) -> None:
+    """MQTT 5 is tried first; when refused, the worker subscribes over 3.1.1."""
+    broker, levels = broker_v311
+    options = ConsumerOptions(client_id="fallback", topic_filters=("t/+/up",))
+    with MqttSource(broker, options) as source:
+        assert source.protocol == "3.1.1"
+    assert levels[0] == 5
+    assert levels[-1] == 4
+
+
+def test_options_refuse_an_unknown_protocol() -> None:
+    """Only auto, 5 and 3.1.1 are protocols."""
+    with pytest.raises(ValueError, match="protocol"):
+        ConsumerOptions(client_id="x", topic_filters=("t",), protocol="4")
