@@ -65,6 +65,13 @@ class ReadAheadClient(mqtt.Client):
         self._ahead, self._ahead_at = b"", 0
         super()._sock_close()
 
+    def _handle_on_message(self, message: mqtt.MQTTMessage) -> None:
+        # No per-topic callbacks are registered: skip paho's topic matcher for every message.
+        on_message = self.on_message
+        if on_message is not None:
+            with self._in_callback_mutex:
+                on_message(self, self._userdata, message)
+
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         rc = super().loop_read(max_packets)
         while (
@@ -267,8 +274,12 @@ class MqttSource:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         ack = (self._generation, msg.mid, msg.qos)
+        try:
+            topic = msg.topic
+        except UnicodeDecodeError:  # not UTF-8, against the protocol: a reject, not a crash
+            topic = msg._topic.decode("utf-8", "replace")
         pending = self._pending
-        pending.append(Message(msg.topic, bytes(msg.payload), datetime.now(UTC), ack))
+        pending.append(Message(topic, bytes(msg.payload), datetime.now(UTC), ack))
         if len(pending) == 1:
             self._arrived.set()
         # Holding paho's network thread here stops it reading: the broker keeps the rest.
