@@ -7,12 +7,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import psycopg
 
 from curbside.runtime import free_port
 from ingest import IngestSettings, IngestStats, run
+
+DATA = Path(__file__).parents[1] / "data"
 
 
 def settings_for(database_url: str, mqtt_url: str, prefix: str, client_id: str) -> IngestSettings:
@@ -158,3 +161,46 @@ def test_metrics_count_what_the_worker_did(
     assert "curbside_ingest_readings_stored_total 1.0" in metrics
     assert 'curbside_ingest_rejects_total{reason="empty_payload"} 1.0' in metrics
     assert "curbside_ingest_batch_seconds_count" in metrics
+
+
+def test_network_server_uplinks_are_ingested_from_their_own_topics(
+    db: psycopg.Connection,
+    database_url: str,
+    mqtt_url: str,
+    topic_prefix: str,
+    publish: Callable[[str, bytes], None],
+) -> None:
+    """A The Things Stack and a ChirpStack uplink, as published, become readings of their bins."""
+    db.execute(
+        "INSERT INTO bins (id, lat, lon, waste_stream, volume_l, empty_distance_mm,"
+        " full_distance_mm, blind_zone_mm) VALUES ('bin-42', 51.05, 3.72, 'residual', 1100,"
+        " 2500, 300, 250), ('bin-43', 51.06, 3.73, 'paper', 1100, 2500, 300, 280)"
+    )
+    db.execute(
+        "INSERT INTO devices (id, sensor_model, bin_id, dev_eui) VALUES"
+        " ('bin-0042', 'em310-udl', 'bin-42', '24e124713b123456'),"
+        " ('ldds-43', 'ldds75', 'bin-43', 'a84041000181c061')"
+    )
+    now = datetime.now(UTC)
+    tts = json.loads((DATA / "tts_em310_uplink.json").read_text())
+    tts["received_at"] = tts["uplink_message"]["received_at"] = now.isoformat()
+    tts["uplink_message"]["rx_metadata"][0]["time"] = now.isoformat()
+    chirpstack = json.loads((DATA / "chirpstack_ldds75_uplink.json").read_text())
+    chirpstack["time"] = now.isoformat()
+    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
+    with running(settings):
+        publish("v3/curbside@ttn/devices/bin-0042/up", json.dumps(tts).encode())
+        publish(
+            "application/17c82e96/device/a84041000181c061/event/up",
+            json.dumps(chirpstack).encode(),
+        )
+        assert wait_for(db, "SELECT count(*) FROM readings", 2) == 2
+    rows = db.execute(
+        "SELECT device_id, bin_id, distance_mm, seq, time_is_receive, tilted"
+        " FROM readings ORDER BY device_id"
+    ).fetchall()
+    assert rows == [
+        ("bin-0042", "bin-42", 2116, 1207, True, True),
+        ("ldds-43", "bin-43", 2025, 311, True, None),
+    ]
+    assert db.execute("SELECT kind FROM events").fetchall() == [("tilt",)]
