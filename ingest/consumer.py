@@ -65,6 +65,35 @@ class ReadAheadClient(mqtt.Client):
         self._ahead, self._ahead_at = b"", 0
         super()._sock_close()
 
+    def _handle_publish(self) -> MQTTErrorCode:
+        """A lean PUBLISH decoder for QoS 0 and 1: topic, packet id and payload.
+
+        paho builds a full MQTT 5 `Properties` object for every message; the ingest uses no
+        properties, so they are stepped over. QoS 2 (never subscribed to) goes to paho.
+        """
+        command, packet = self._in_packet["command"], self._in_packet["packet"]
+        qos = (command & 0x06) >> 1
+        if qos == 2:
+            return super()._handle_publish()
+        try:
+            end = 2 + int.from_bytes(packet[0:2], "big")
+            message = mqtt.MQTTMessage(topic=bytes(packet[2:end]))
+            if qos:
+                message.mid = int.from_bytes(packet[end : end + 2], "big")
+                end += 2
+            if self._protocol == mqtt.MQTTv5:
+                properties_length, end = _varint(packet, end)
+                end += properties_length
+        except IndexError:
+            return MQTTErrorCode.MQTT_ERR_PROTOCOL
+        message.qos, message.dup, message.retain = qos, bool(command & 0x08), bool(command & 1)
+        message.payload = bytes(packet[end:])
+        message.timestamp = time.monotonic()
+        self._handle_on_message(message)
+        if qos and not self._manual_ack:
+            return self._send_puback(message.mid)
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
+
     def _handle_on_message(self, message: mqtt.MQTTMessage) -> None:
         # No per-topic callbacks are registered: skip paho's topic matcher for every message.
         on_message = self.on_message
@@ -81,6 +110,18 @@ class ReadAheadClient(mqtt.Client):
         ):
             rc = super().loop_read(max_packets)
         return rc
+
+
+def _varint(data: bytes | bytearray, at: int) -> tuple[int, int]:
+    """MQTT's variable byte integer at `at`: its value and the offset after it."""
+    value, shift = 0, 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80 or shift > 21:
+            return value, at
+        shift += 7
 
 
 @dataclass(frozen=True)
@@ -279,7 +320,8 @@ class MqttSource:
         except UnicodeDecodeError:  # not UTF-8, against the protocol: a reject, not a crash
             topic = msg._topic.decode("utf-8", "replace")
         pending = self._pending
-        pending.append(Message(topic, bytes(msg.payload), datetime.now(UTC), ack))
+        payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
+        pending.append(Message(topic, payload, datetime.now(UTC), ack))
         if len(pending) == 1:
             self._arrived.set()
         # Holding paho's network thread here stops it reading: the broker keeps the rest.

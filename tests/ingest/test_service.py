@@ -204,3 +204,20 @@ def test_network_server_uplinks_are_ingested_from_their_own_topics(
         ("ldds-43", "bin-43", 2025, 311, True, None),
     ]
     assert db.execute("SELECT kind FROM events").fetchall() == [("tilt",)]
+
+
+def test_mqtt_3_1_1_sessions_ingest_too(
+    db: psycopg.Connection,
+    registered_device: str,
+    database_url: str,
+    mqtt_url: str,
+    topic_prefix: str,
+    publish: Callable[[str, bytes], None],
+) -> None:
+    """Forced to MQTT 3.1.1, the worker subscribes, decodes and stores as with MQTT 5."""
+    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
+    settings = settings.model_copy(update={"mqtt_protocol": "3.1.1"})
+    with running(settings):
+        for hours_ago in range(3):
+            publish(f"{topic_prefix}/devices/{registered_device}/up", reading(hours_ago, 30))
+        assert wait_for(db, "SELECT count(*) FROM readings", 3) == 3
