@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from ingest.errors import RejectError
 
@@ -31,9 +30,11 @@ MAX_FUTURE = timedelta(hours=1)
 MAX_AGE = timedelta(days=365)
 
 
-@dataclass(frozen=True)
-class Measurement:
-    """One decoded reading of one device, before it is tied to a bin."""
+class Measurement(NamedTuple):
+    """One decoded reading of one device, before it is tied to a bin.
+
+    A named tuple rather than a dataclass: one is built per reading on the ingest's hot path.
+    """
 
     measured_at: datetime
     time_is_receive: bool = False
@@ -44,7 +45,8 @@ class Measurement:
     temperature_c: float | None = None
     tilt_deg: float | None = None
     seq: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] | None = None
+    """Fields outside the contract, kept with the reading."""
     tilted: bool | None = None
     """The sensor's own tilt flag (Milesight's position), apart from an angle."""
     suspect: bool = False
@@ -76,7 +78,7 @@ def _measurement(obj: Any, received_at: datetime) -> Measurement:
     return Measurement(
         measured_at=measured_at,
         time_is_receive=time_is_receive,
-        extra={key: value for key, value in obj.items() if key not in KNOWN_FIELDS},
+        extra={key: value for key, value in obj.items() if key not in KNOWN_FIELDS} or None,
         **values,
     )
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ingest.decode import Measurement, decode_canonical
 from ingest.envelopes import classify_topic, parse_chirpstack, parse_tts
@@ -14,8 +14,7 @@ from ingest.lorawan import lorawan_measurement
 from ingest.registry import Device
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     """A message as received: `ack` is what the source needs to acknowledge it later."""
 
     topic: str
@@ -24,8 +23,7 @@ class Message:
     ack: Any = None
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """A reading ready for the readings table."""
 
     device_id: str
@@ -39,7 +37,7 @@ class Row:
         return (
             self.device_id, self.bin_id, m.measured_at, self.received_at, m.time_is_receive,
             self.fill_pct, m.distance_mm, m.battery_pct, m.battery_v, m.temperature_c,
-            m.tilt_deg, m.seq, m.extra or None, m.suspect, m.tilted,
+            m.tilt_deg, m.seq, m.extra, m.suspect, m.tilted,
         )  # fmt: skip
 
 
@@ -111,6 +109,6 @@ def _row(device: Device, m: Measurement, received_at: datetime) -> Row:
         if fill is None:
             fill = assignment.geometry.fill_pct(m.distance_mm)
         if not assignment.geometry.trusts(m.distance_mm):
-            m = replace(m, suspect=True)
+            m = m._replace(suspect=True)
     bin_id = None if assignment is None else assignment.bin_id
     return Row(device.device_id, bin_id, m, received_at, fill)

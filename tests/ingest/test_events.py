@@ -1,7 +1,6 @@
 """Tests of ingest/events.py: which readings raise which events."""
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +15,7 @@ BASE = Snapshot("dev-1", "bin-1", T0, 50.0, 80.0, None, 12.0, 2.0, None, False)
 def series(*changes: Mapping[str, object]) -> list[Snapshot]:
     """Readings an hour apart, each the base reading with some fields changed."""
     return [
-        replace(BASE, measured_at=T0 + timedelta(hours=i), **change)  # type: ignore[arg-type]
+        BASE._replace(measured_at=T0 + timedelta(hours=i), **change)  # type: ignore[arg-type]
         for i, change in enumerate(changes, start=1)
     ]
 
