@@ -135,7 +135,7 @@ def test_payload_is_accepted_by_the_ingest_decoder() -> None:
         reading.distance_mm,
         3,
     )
-    assert decoded.extra == {}
+    assert decoded.extra is None  # nothing outside the contract
 
 
 def test_a_reading_with_impossible_values_is_refused() -> None:
