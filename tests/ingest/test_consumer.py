@@ -1,4 +1,4 @@
-"""Tests of ingest/consumer.py against a scripted MQTT 3.1.1-only broker."""
+"""Tests of ingest/consumer.py: the protocol fallback against a scripted broker, the decoder."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import socket
 import threading
 from collections.abc import Iterator
 
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
 from curbside import BrokerAddress
-from ingest.consumer import ConsumerOptions, MqttSource
+from ingest.consumer import ConsumerOptions, MqttSource, ReadAheadClient, _varint
 
 
 def _read_packet(conn: socket.socket) -> bytes:
@@ -77,3 +79,37 @@ def test_options_refuse_an_unknown_protocol() -> None:
     """Only auto, 5 and 3.1.1 are protocols."""
     with pytest.raises(ValueError, match="protocol"):
         ConsumerOptions(client_id="x", topic_filters=("t",), protocol="4")
+
+
+@pytest.mark.parametrize(
+    ("data", "value", "end"),
+    [(b"\x00", 0, 1), (b"\x7f", 127, 1), (b"\x80\x01", 128, 2), (b"\xff\xff\x7f", 2097151, 3)],
+)
+def test_variable_byte_integers(data: bytes, value: int, end: int) -> None:
+    """MQTT's variable byte integers decode to their value and length."""
+    assert _varint(b"\xaa" + data, 1) == (value, end + 1)
+
+
+@pytest.mark.parametrize(
+    ("protocol", "body"),
+    [
+        (mqtt.MQTTv5, b"\x00\x03a/b\x12\x34\x03\x01\x01\x00" + b"hello"),  # 3 bytes of properties
+        (mqtt.MQTTv311, b"\x00\x03a/b\x12\x34" + b"hello"),
+    ],
+)
+def test_the_lean_publish_decoder_reads_topic_packet_id_and_payload(
+    protocol: MQTTProtocolVersion, body: bytes
+) -> None:
+    """A QoS 1 PUBLISH gives its topic, packet id and payload, properties stepped over."""
+    received: list[mqtt.MQTTMessage] = []
+    client = ReadAheadClient(CallbackAPIVersion.VERSION2, protocol=protocol, manual_ack=True)
+    client.on_message = lambda _client, _userdata, message: received.append(message)
+    client._in_packet = {**client._in_packet, "command": 0x32, "packet": bytearray(body)}  # QoS 1
+    assert client._handle_publish() == MQTTErrorCode.MQTT_ERR_SUCCESS
+    [message] = received
+    assert (message.topic, message.mid, message.qos, message.payload) == (
+        "a/b",
+        0x1234,
+        1,
+        b"hello",
+    )
