@@ -16,7 +16,6 @@ from prometheus_client import start_http_server
 from curbside import migrate
 from curbside.topics import CHIRPSTACK_UPLINKS, TTS_UPLINKS, shared, uplink_filter
 from ingest.consumer import ConsumerOptions, MqttSource
-from ingest.events import EventRules
 from ingest.metrics import IngestMetrics
 from ingest.process import Batch, Message, process
 from ingest.registry import Device, load_registry
@@ -50,14 +49,7 @@ class _Store:
     def __init__(self, settings: IngestSettings, stop: threading.Event) -> None:
         self._settings = settings
         self._stop = stop
-        self._rules = EventRules(
-            battery_low_pct=settings.battery_low_pct,
-            battery_low_v=settings.battery_low_v,
-            fire_temperature_c=settings.fire_temperature_c,
-            tilt_deg=settings.tilt_deg,
-            emptied_drop_pct=settings.emptied_drop_pct,
-            emptied_below_pct=settings.emptied_below_pct,
-        )
+        self._rules = settings.event_rules()
         self._conn = _connect(settings.dsn, attempts=30)
         self._registry: dict[str, Device] = load_registry(self._conn)
         self._loaded_at = time.monotonic()

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from curbside.settings import ServiceSettings
 from curbside.topics import DEFAULT_PREFIX
+from ingest.events import EventRules
 
 Format = Literal["canonical", "tts", "chirpstack"]
 
@@ -37,16 +38,27 @@ class IngestSettings(ServiceSettings):
     """How often the whole registry is reloaded, to follow devices moved between bins."""
     metrics_port: int | None = None
     """Serve Prometheus metrics on this port (0.0.0.0); None: no metrics endpoint."""
-    battery_low_pct: float = 15.0
-    battery_low_v: float = 3.2
-    fire_temperature_c: float = 60.0
-    tilt_deg: float = 20.0
-    emptied_drop_pct: float = 30.0
+    # The event rules (ingest.events.EventRules) hold the defaults.
+    battery_low_pct: float = EventRules.battery_low_pct
+    battery_low_v: float = EventRules.battery_low_v
+    fire_temperature_c: float = EventRules.fire_temperature_c
+    tilt_deg: float = EventRules.tilt_deg
+    emptied_drop_pct: float = EventRules.emptied_drop_pct
     """A fill drop of at least this many points, down to `emptied_below_pct`, is an emptying."""
-    emptied_below_pct: float = 25.0
+    emptied_below_pct: float = EventRules.emptied_below_pct
     silent_after_intervals: float = 3.0
     """A device is silent when it missed this many report intervals."""
     silent_check_s: float = Field(default=60.0, gt=0)
+
+    def event_rules(self) -> EventRules:
+        return EventRules(
+            battery_low_pct=self.battery_low_pct,
+            battery_low_v=self.battery_low_v,
+            fire_temperature_c=self.fire_temperature_c,
+            tilt_deg=self.tilt_deg,
+            emptied_drop_pct=self.emptied_drop_pct,
+            emptied_below_pct=self.emptied_below_pct,
+        )
 
     @field_validator("share_group")
     @classmethod

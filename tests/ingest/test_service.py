@@ -11,11 +11,18 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import pytest
 
 from curbside.runtime import free_port
 from ingest import IngestSettings, IngestStats, run
 
 DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture
+def worker(database_url: str, mqtt_url: str, topic_prefix: str) -> IngestSettings:
+    """Settings of a worker of this test's own: its topics, client id and share group."""
+    return settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
 
 
 def settings_for(database_url: str, mqtt_url: str, prefix: str, client_id: str) -> IngestSettings:
@@ -76,16 +83,14 @@ def wait_for(conn: psycopg.Connection, query: str, expected: int) -> int:
 def test_duplicates_and_bad_messages_do_not_stop_the_ingest(
     db: psycopg.Connection,
     registered_device: str,
-    database_url: str,
-    mqtt_url: str,
+    worker: IngestSettings,
     topic_prefix: str,
     publish: Callable[[str, bytes], None],
 ) -> None:
     """A reading published twice is stored once; bad ones become rejects; ingest goes on."""
     topic = f"{topic_prefix}/devices/{registered_device}/up"
     twice = json.dumps({"ts": datetime.now(UTC).isoformat(), "distance_mm": 600}).encode()
-    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
-    with running(settings) as totals:
+    with running(worker) as totals:
         publish(topic, twice)
         publish(topic, twice)
         publish(topic, b"{not json")
@@ -104,34 +109,30 @@ def test_duplicates_and_bad_messages_do_not_stop_the_ingest(
 def test_messages_published_while_the_worker_is_down_arrive_after_restart(
     db: psycopg.Connection,
     registered_device: str,
-    database_url: str,
-    mqtt_url: str,
+    worker: IngestSettings,
     topic_prefix: str,
     publish: Callable[[str, bytes], None],
 ) -> None:
     """The broker keeps the worker's persistent session and delivers what it missed."""
     topic = f"{topic_prefix}/devices/{registered_device}/up"
-    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
-    with running(settings):
+    with running(worker):
         publish(topic, reading(hours_ago=6, fill_pct=10))
         assert wait_for(db, "SELECT count(*) FROM readings", 1) == 1
     for hours_ago in range(5):
         publish(topic, reading(hours_ago, fill_pct=20 + hours_ago))
-    with running(settings):
+    with running(worker):
         assert wait_for(db, "SELECT count(*) FROM readings", 6) == 6
 
 
 def test_a_device_registered_while_running_is_picked_up(
     db: psycopg.Connection,
     registered_device: str,
-    database_url: str,
-    mqtt_url: str,
+    worker: IngestSettings,
     topic_prefix: str,
     publish: Callable[[str, bytes], None],
 ) -> None:
     """The registry reloads when an unknown device shows up after the refresh interval."""
-    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
-    settings = settings.model_copy(update={"registry_refresh_s": 0.0})
+    settings = worker.model_copy(update={"registry_refresh_s": 0.0})
     with running(settings):
         db.execute(
             "INSERT INTO devices (id, sensor_model, bin_id) VALUES ('dev-new', 'x', 'bin-1')"
@@ -144,15 +145,13 @@ def test_a_device_registered_while_running_is_picked_up(
 def test_metrics_count_what_the_worker_did(
     db: psycopg.Connection,
     registered_device: str,
-    database_url: str,
-    mqtt_url: str,
+    worker: IngestSettings,
     topic_prefix: str,
     publish: Callable[[str, bytes], None],
 ) -> None:
     """The Prometheus endpoint reports stored readings and rejects by reason."""
     port = free_port()
-    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
-    settings = settings.model_copy(update={"metrics_port": port})
+    settings = worker.model_copy(update={"metrics_port": port})
     with running(settings):
         publish(f"{topic_prefix}/devices/{registered_device}/up", reading(1, 40))
         publish(f"{topic_prefix}/devices/{registered_device}/up", b"[]")
@@ -165,8 +164,7 @@ def test_metrics_count_what_the_worker_did(
 
 def test_network_server_uplinks_are_ingested_from_their_own_topics(
     db: psycopg.Connection,
-    database_url: str,
-    mqtt_url: str,
+    worker: IngestSettings,
     topic_prefix: str,
     publish: Callable[[str, bytes], None],
 ) -> None:
@@ -187,8 +185,7 @@ def test_network_server_uplinks_are_ingested_from_their_own_topics(
     tts["uplink_message"]["rx_metadata"][0]["time"] = now.isoformat()
     chirpstack = json.loads((DATA / "chirpstack_ldds75_uplink.json").read_text())
     chirpstack["time"] = now.isoformat()
-    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
-    with running(settings):
+    with running(worker):
         publish("v3/curbside@ttn/devices/bin-0042/up", json.dumps(tts).encode())
         publish(
             "application/17c82e96/device/a84041000181c061/event/up",
@@ -209,14 +206,12 @@ def test_network_server_uplinks_are_ingested_from_their_own_topics(
 def test_mqtt_3_1_1_sessions_ingest_too(
     db: psycopg.Connection,
     registered_device: str,
-    database_url: str,
-    mqtt_url: str,
+    worker: IngestSettings,
     topic_prefix: str,
     publish: Callable[[str, bytes], None],
 ) -> None:
     """Forced to MQTT 3.1.1, the worker subscribes, decodes and stores as with MQTT 5."""
-    settings = settings_for(database_url, mqtt_url, topic_prefix, uuid.uuid4().hex)
-    settings = settings.model_copy(update={"mqtt_protocol": "3.1.1"})
+    settings = worker.model_copy(update={"mqtt_protocol": "3.1.1"})
     with running(settings):
         for hours_ago in range(3):
             publish(f"{topic_prefix}/devices/{registered_device}/up", reading(hours_ago, 30))
