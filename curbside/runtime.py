@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,13 +40,14 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
-def _wait_for_port(port: int, timeout_s: float, log_file: Path, what: str) -> None:
+def wait_until(check: Callable[[], bool], timeout_s: float, what: str, log_file: Path) -> None:
+    """Poll `check` until it holds; else fail naming `what` with the end of its log."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if port_open(port):
+        if check():
             return
         time.sleep(0.05)
-    raise RuntimeServiceError(f"{what} did not listen on port {port}: {_tail(log_file)}")
+    raise RuntimeServiceError(f"{what} did not come up within {timeout_s:g} s: {_tail(log_file)}")
 
 
 def _tail(path: Path, lines: int = 5) -> str:
@@ -252,7 +254,8 @@ class LocalMosquitto:
         self.root.mkdir(parents=True, exist_ok=True)
         self.write_config()
         spawn(["mosquitto", "-c", str(self.config_file)], self.log_file, self.pid_file)
-        _wait_for_port(self.port, 10, self.root / "data" / "mosquitto.log", "mosquitto")
+        log_file = self.root / "data" / "mosquitto.log"
+        wait_until(lambda: port_open(self.port), 10, "mosquitto", log_file)
 
     def stop(self) -> None:
         terminate(self.pid_file)

@@ -21,7 +21,7 @@ import psycopg
 from curbside import migrate
 from curbside.errors import RuntimeServiceError
 from curbside.processes import running_pid, spawn, terminate
-from curbside.runtime import LocalMosquitto, LocalPostgres, port_open
+from curbside.runtime import LocalMosquitto, LocalPostgres, port_open, wait_until
 from curbside.settings import ServiceSettings, load
 
 Say = Callable[[str], None]
@@ -107,20 +107,6 @@ def _start_job(settings: ServiceSettings, job: str, args: list[str], env_file: P
     return True
 
 
-def _wait(check: Callable[[], bool], timeout_s: float, what: str, log_file: Path) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    tail = (
-        " | ".join(log_file.read_text(errors="replace").splitlines()[-5:])
-        if log_file.exists()
-        else ""
-    )
-    raise RuntimeServiceError(f"{what} did not come up within {timeout_s:.0f} s: {tail}")
-
-
 def _http_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -138,13 +124,13 @@ def start_jobs(settings: ServiceSettings, env_file: Path | None, say: Say) -> st
         ready_file.unlink(missing_ok=True)
     if _start_job(settings, "ingest", ["--ready-file", str(ready_file.resolve())], env_file):
         say("starting the ingest worker")
-    _wait(ready_file.exists, 60, "the ingest worker", _log_file(settings, "ingest"))
+    wait_until(ready_file.exists, 60, "the ingest worker", _log_file(settings, "ingest"))
 
     api_settings = load(api.ApiSettings, env_file)
     base = f"http://{api_settings.api_host}:{api_settings.api_port}"
     if _start_job(settings, "api", [], env_file):
         say(f"starting the API on {base}")
-    _wait(lambda: _http_ok(f"{base}/health"), 60, "the API", _log_file(settings, "api"))
+    wait_until(lambda: _http_ok(f"{base}/health"), 60, "the API", _log_file(settings, "api"))
     return base
 
 

@@ -252,9 +252,7 @@ class MqttSource:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._closing.set()
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._close_client()
 
     @property
     def pending(self) -> int:

@@ -41,8 +41,8 @@ WHERE NOT (s.time_is_receive AND s.seq IS NOT NULL AND EXISTS (
       AND r.measured_at > s.measured_at - interval '1 day'
       AND r.measured_at < s.measured_at + interval '1 day'))
 ON CONFLICT (device_id, measured_at) DO NOTHING
-RETURNING {_SNAPSHOT}
 """
+_RETURNING = f"RETURNING {_SNAPSHOT}"
 _PREVIOUS = f"""
 SELECT {_SNAPSHOT} FROM unnest(%s::text[], %s::timestamptz[]) AS f(device, first_at)
 CROSS JOIN LATERAL (
@@ -68,7 +68,7 @@ def write_batch(
     """Store a batch's new readings, its rejects and (with `rules`) the events they derive."""
     events: list[Event] = []
     collections: list[Collection] = []
-    inserted: list[Snapshot] = []
+    inserted = 0
     with conn.transaction(), conn.cursor() as cur:
         rows = _without_repeated_counters(batch.rows)
         if rows:
@@ -80,11 +80,16 @@ def write_batch(
                 copy.set_types(_TYPES)
                 for row in rows:
                     copy.write_row(row.values())
-            cur.execute(_INSERT)
-            inserted = [Snapshot(*values) for values in cur.fetchall()]
-        if rules is not None and inserted:
-            events, collections = _derive_all(cur, inserted, rules)
-            _store_events(cur, events, collections)
+            if rules is None:
+                cur.execute(_INSERT)
+                inserted = cur.rowcount
+            else:  # only readings that are new derive events
+                cur.execute(_INSERT + _RETURNING)
+                new = [Snapshot(*values) for values in cur.fetchall()]
+                inserted = len(new)
+                if new:
+                    events, collections = _derive_all(cur, new, rules)
+                    _store_events(cur, events, collections)
         if batch.rejects:
             cur.executemany(
                 "INSERT INTO ingest_rejects (received_at, topic, payload, reason, detail) "
@@ -92,8 +97,8 @@ def write_batch(
                 [(r.received_at, r.topic, r.payload, r.reason, r.detail) for r in batch.rejects],
             )
     return WriteResult(
-        inserted=len(inserted),
-        duplicates=len(batch.rows) - len(inserted),
+        inserted=inserted,
+        duplicates=len(batch.rows) - inserted,
         rejected=len(batch.rejects),
         rejects_by_reason=Counter(r.reason for r in batch.rejects),
         events_by_kind=Counter(e.kind for e in events),
