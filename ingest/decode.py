@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from ingest.errors import RejectError
 
-# Accepted ranges; a value outside is a reject with reason "out_of_range".
+# Accepted ranges, in the order of `Measurement`; a value outside is an "out_of_range" reject.
 RANGES: dict[str, tuple[float, float]] = {
     "fill_pct": (0.0, 100.0),
     "distance_mm": (0.0, 20_000.0),
@@ -22,9 +22,13 @@ RANGES: dict[str, tuple[float, float]] = {
     "battery_v": (0.0, 12.0),
     "temperature_c": (-50.0, 150.0),
     "tilt_deg": (0.0, 180.0),
+    "seq": (0, 2**63 - 1),  # a frame counter, stored as bigint
 }
 _INTEGER_FIELDS = ("distance_mm", "seq")
-KNOWN_FIELDS = frozenset(RANGES) | {"ts", "seq"}
+_FIELDS = tuple(RANGES)
+"""The numeric fields in the order of `Measurement`."""
+_CHECKS = tuple((name, RANGES[name]) for name in _FIELDS)
+KNOWN_FIELDS = frozenset(RANGES) | {"ts"}
 
 MAX_FUTURE = timedelta(hours=1)
 MAX_AGE = timedelta(days=365)
@@ -70,36 +74,46 @@ def _measurement(obj: Any, received_at: datetime) -> Measurement:
         raise RejectError("invalid_field", f"expected a JSON object, got {type(obj).__name__}")
     if obj.get("fill_pct") is None and obj.get("distance_mm") is None:
         raise RejectError("missing_level", "needs fill_pct or distance_mm")
-    values = check_values(obj)
-    if obj.get("ts") is None:
+    fill, distance, battery_pct, battery_v, temperature, tilt, seq = _checked(obj)
+    ts = obj.get("ts")
+    if ts is None:
         measured_at, time_is_receive = received_at, True
     else:
-        measured_at, time_is_receive = parse_timestamp(obj["ts"], received_at), False
+        measured_at, time_is_receive = parse_timestamp(ts, received_at), False
+    extra = {key: value for key, value in obj.items() if key not in KNOWN_FIELDS} or None
     return Measurement(
-        measured_at=measured_at,
-        time_is_receive=time_is_receive,
-        extra={key: value for key, value in obj.items() if key not in KNOWN_FIELDS} or None,
-        **values,
-    )
+        measured_at, time_is_receive, fill, distance, battery_pct, battery_v, temperature, tilt,
+        seq, extra,
+    )  # fmt: skip
 
 
 def check_values(obj: dict[str, Any]) -> dict[str, Any]:
     """The measurement fields of `obj` (absent ones None), each checked for type and range."""
-    return {name: _number(obj, name) for name in (*RANGES, "seq")}
+    return dict(zip(_FIELDS, _checked(obj), strict=True))
 
 
-def _number(obj: dict[str, Any], name: str) -> Any:
-    value = obj.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+def _checked(obj: dict[str, Any]) -> list[Any]:
+    """The values of `_FIELDS` in `obj`, in that order (absent ones None), each checked."""
+    values = []
+    for name, bounds in _CHECKS:
+        value = obj.get(name)
+        if value is not None:
+            value = _number(name, value, bounds)
+        values.append(value)
+    return values
+
+
+def _number(name: str, value: Any, bounds: tuple[float, float]) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise RejectError("invalid_field", f"{name} must be a finite number, got {value!r}")
-    if name in _INTEGER_FIELDS:
-        if value != int(value):
-            raise RejectError("invalid_field", f"{name} must be an integer, got {value!r}")
-        value = int(value)
-    bounds = RANGES.get(name)
-    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise RejectError("invalid_field", f"{name} must be a finite number, got {value!r}")
+        if name in _INTEGER_FIELDS:
+            if not value.is_integer():
+                raise RejectError("invalid_field", f"{name} must be an integer, got {value!r}")
+            value = int(value)
+    if not bounds[0] <= value <= bounds[1]:
         raise RejectError("out_of_range", f"{name}={value} outside {bounds[0]:g}..{bounds[1]:g}")
     return value
 
@@ -111,8 +125,8 @@ def parse_timestamp(value: Any, received_at: datetime) -> datetime:
             raise TypeError("a boolean")
         if isinstance(value, int | float):
             parsed = datetime.fromtimestamp(value, UTC)
-        elif isinstance(value, str):
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        elif isinstance(value, str):  # Python 3.11 reads a final "Z", not yet a "z"
+            parsed = datetime.fromisoformat(value[:-1] + "Z" if value.endswith("z") else value)
         else:
             raise TypeError(type(value).__name__)
     except (TypeError, ValueError, OverflowError, OSError) as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -42,12 +41,17 @@ WHERE NOT (s.time_is_receive AND s.seq IS NOT NULL AND EXISTS (
       AND r.measured_at < s.measured_at + interval '1 day'))
 ON CONFLICT (device_id, measured_at) DO NOTHING
 """
-_RETURNING = f"RETURNING {_SNAPSHOT}"
-_PREVIOUS = f"""
-SELECT {_SNAPSHOT} FROM unnest(%s::text[], %s::timestamptz[]) AS f(device, first_at)
-CROSS JOIN LATERAL (
+# The same insert, returning each new reading (`true`) and, for each device with new readings,
+# the stored reading just before its first new one (`false`): the rules compare against it.
+# Every part of one statement sees the table as it was before the insert.
+_INSERT_WITH_PREVIOUS = f"""
+WITH new AS ({_INSERT} RETURNING {_SNAPSHOT}),
+firsts AS (SELECT device_id AS device, min(measured_at) AS first_at FROM new GROUP BY device_id)
+SELECT true, {_SNAPSHOT} FROM new
+UNION ALL
+SELECT false, p.* FROM firsts CROSS JOIN LATERAL (
     SELECT {_SNAPSHOT} FROM readings r
-    WHERE r.device_id = f.device AND r.measured_at < f.first_at
+    WHERE r.device_id = firsts.device AND r.measured_at < firsts.first_at
     ORDER BY r.measured_at DESC LIMIT 1
 ) AS p
 """
@@ -84,11 +88,17 @@ def write_batch(
                 cur.execute(_INSERT)
                 inserted = cur.rowcount
             else:  # only readings that are new derive events
-                cur.execute(_INSERT + _RETURNING)
-                new = [Snapshot(*values) for values in cur.fetchall()]
+                cur.execute(_INSERT_WITH_PREVIOUS)
+                new: list[Snapshot] = []
+                previous: dict[str, Snapshot] = {}
+                for is_new, *values in cur.fetchall():
+                    if is_new:
+                        new.append(Snapshot(*values))
+                    else:
+                        previous[values[0]] = Snapshot(*values)
                 inserted = len(new)
                 if new:
-                    events, collections = _derive_all(cur, new, rules)
+                    events, collections = _derive_all(new, previous, rules)
                     _store_events(cur, events, collections)
         if batch.rejects:
             cur.executemany(
@@ -121,20 +131,15 @@ def _without_repeated_counters(rows: list[Row]) -> list[Row]:
 
 
 def _derive_all(
-    cur: psycopg.Cursor[Any], inserted: list[Snapshot], rules: EventRules
+    inserted: list[Snapshot], previous: dict[str, Snapshot], rules: EventRules
 ) -> tuple[list[Event], list[Collection]]:
     by_device: dict[str, list[Snapshot]] = defaultdict(list)
     for snapshot in inserted:
         by_device[snapshot.device_id].append(snapshot)
-    firsts: dict[str, datetime] = {}
-    for device, snapshots in by_device.items():
-        snapshots.sort(key=lambda s: s.measured_at)
-        firsts[device] = snapshots[0].measured_at
-    cur.execute(_PREVIOUS, (list(firsts), list(firsts.values())))
-    previous = {values[0]: Snapshot(*values) for values in cur.fetchall()}
     events: list[Event] = []
     collections: list[Collection] = []
     for device, snapshots in by_device.items():
+        snapshots.sort(key=lambda s: s.measured_at)
         found, emptied = derive(previous.get(device), snapshots, rules)
         events.extend(found)
         collections.extend(emptied)

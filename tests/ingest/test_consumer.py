@@ -12,6 +12,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersi
 
 from curbside import BrokerAddress
 from ingest.consumer import ConsumerOptions, MqttSource, ReadAheadClient, _varint
+from ingest.process import Message
 
 
 def _read_packet(conn: socket.socket) -> bytes:
@@ -113,3 +114,43 @@ def test_the_lean_publish_decoder_reads_topic_packet_id_and_payload(
         1,
         b"hello",
     )
+
+
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+def test_only_acknowledged_messages_are_not_delivered_again(
+    broker: BrokerAddress, topic_prefix: str, protocol: str
+) -> None:
+    """A batch's PUBACKs, sent as one write, settle exactly the messages acknowledged."""
+    options = ConsumerOptions(
+        client_id=f"acks-{topic_prefix}", topic_filters=(f"{topic_prefix}/#",), protocol=protocol
+    )
+    with MqttSource(broker, options):
+        pass  # the session now exists: the broker keeps what arrives while it is away
+    publisher = mqtt.Client(CallbackAPIVersion.VERSION2)
+    publisher.connect(broker.host, broker.port)
+    publisher.loop_start()
+    infos = [publisher.publish(f"{topic_prefix}/d", str(i), qos=1) for i in range(100)]
+    for info in infos:
+        info.wait_for_publish(10)
+    publisher.disconnect()
+    publisher.loop_stop()
+
+    with MqttSource(broker, options) as source:
+        first = _receive(source, 100)
+        source.ack([m.ack for m in first if int(m.payload) % 2 == 0])
+    with MqttSource(broker, options) as source:
+        again = _receive(source, 50)
+        source.ack([m.ack for m in again])
+    assert sorted(int(m.payload) for m in again) == list(range(1, 100, 2))
+
+
+def _receive(source: MqttSource, count: int) -> list[Message]:
+    """Exactly `count` messages, or fail after a generous wait."""
+    received: list[Message] = []
+    for _ in range(100):
+        received += source.get_batch(count - len(received), 0.1)
+        if len(received) >= count:
+            break
+    extra = source.get_batch(10, 0.3)
+    assert (len(received), extra) == (count, [])
+    return received

@@ -46,6 +46,13 @@ def test_offset_timestamps_are_converted_to_utc() -> None:
     assert m.measured_at == datetime(2026, 11, 27, 11, 30, tzinfo=UTC)
 
 
+@pytest.mark.parametrize("text", ["2026-11-27T11:30:00z", "2026-11-27t11:30:00Z"])
+def test_lower_case_rfc3339_letters_are_accepted(text: str) -> None:
+    """RFC 3339 allows "t" and "z" in lower case."""
+    [m] = decode_canonical(b'{"ts": "%s", "fill_pct": 1}' % text.encode(), NOW)
+    assert m.measured_at == datetime(2026, 11, 27, 11, 30, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("payload", "reason"),
     [
@@ -61,6 +68,9 @@ def test_offset_timestamps_are_converted_to_utc() -> None:
         (b'{"fill_pct": -1}', "out_of_range"),
         (b'{"fill_pct": 50, "battery_pct": 140}', "out_of_range"),
         (b'{"fill_pct": 50, "tilt_deg": 270}', "out_of_range"),
+        (b'{"fill_pct": 50, "seq": 9223372036854775808}', "out_of_range"),  # past bigint
+        (b'{"fill_pct": 50, "seq": -1}', "out_of_range"),
+        (b'{"distance_mm": 1e400}', "invalid_field"),
         (b'{"fill_pct": 50, "ts": "yesterday"}', "bad_timestamp"),
         (b'{"fill_pct": 50, "ts": "2026-11-27T11:00:00"}', "bad_timestamp"),
         (b'{"fill_pct": 50, "ts": "2026-11-28T12:00:00Z"}', "bad_timestamp"),
