@@ -15,10 +15,11 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -38,17 +39,27 @@ PUBACK = 0x40
 _PUBACK = struct.Struct("!BBH")  # packet type, remaining length 2, packet id
 
 
+class Publish(NamedTuple):
+    """A received PUBLISH: what the ingest needs of it."""
+
+    topic: bytes
+    mid: int
+    """The packet id; 0 at QoS 0."""
+    qos: int
+    payload: bytes
+
+
 class ReadAheadClient(mqtt.Client):
     """paho's client, lean on the receiving path.
 
     paho reads a packet with several small `recv` calls, handles one packet per `select`,
-    builds an MQTT 5 `Properties` object and runs a topic matcher for every message, and
-    it sends every acknowledgement with two system calls of its own; at thousands of
-    messages a second that costs more than the messages. This client serves paho's reads
-    from a read-ahead buffer, goes on handling packets while the buffer holds any, decodes
-    PUBLISH itself, calls the one message callback directly, and queues a batch's PUBACKs
-    as one write. It overrides or calls private methods of paho 2.x (`_sock_recv`,
-    `_sock_close`, `_handle_publish`, `_handle_on_message`, `_packet_queue`), which is why
+    builds a message object with a lock and an MQTT 5 `Properties` object and runs a topic
+    matcher for every message, and it sends every acknowledgement with two system calls of
+    its own; at thousands of messages a second that costs more than the messages. This
+    client serves paho's reads from a read-ahead buffer, goes on handling packets while the
+    buffer holds any, decodes PUBLISH itself into a `Publish` for `on_publish_received`,
+    and queues a batch's PUBACKs as one write. It overrides or calls private methods of
+    paho 2.x (`_sock_recv`, `_sock_close`, `_handle_publish`, `_packet_queue`), which is why
     paho is pinned below 3; the ingest's tests run every path (MQTT 5 and 3.1.1,
     reconnects, restarts) against a real broker.
     """
@@ -59,6 +70,8 @@ class ReadAheadClient(mqtt.Client):
         super().__init__(*args, **kwargs)
         self._ahead = b""
         self._ahead_at = 0
+        self.on_publish_received: Callable[[Publish], None] | None = None
+        """Called on paho's network thread for each QoS 0 or 1 message."""
 
     def ack_all(self, mids: list[int]) -> None:
         """Acknowledge QoS 1 messages by packet id: their PUBACKs back to back, one write.
@@ -86,38 +99,33 @@ class ReadAheadClient(mqtt.Client):
     def _handle_publish(self) -> MQTTErrorCode:
         """A lean PUBLISH decoder for QoS 0 and 1: topic, packet id and payload.
 
-        paho builds a full MQTT 5 `Properties` object for every message; the ingest uses no
-        properties, so they are stepped over. QoS 2 (never subscribed to) goes to paho.
+        paho builds a message object (with a lock of its own) and a full MQTT 5 `Properties`
+        object for every message; the ingest uses neither, so properties are stepped over
+        and `on_publish_received` gets a plain tuple. Subscriptions are at QoS 1, so a
+        conforming broker never sends QoS 2 here: that is a protocol error.
         """
         command, packet = self._in_packet["command"], self._in_packet["packet"]
         qos = (command & 0x06) >> 1
         if qos == 2:
-            return super()._handle_publish()
+            log.error("the broker sent a QoS 2 message to a QoS 1 subscription")
+            return MQTTErrorCode.MQTT_ERR_PROTOCOL
         try:
             end = 2 + int.from_bytes(packet[0:2], "big")
-            message = mqtt.MQTTMessage(topic=bytes(packet[2:end]))
+            topic = bytes(packet[2:end])
+            mid = 0
             if qos:
-                message.mid = int.from_bytes(packet[end : end + 2], "big")
+                mid = int.from_bytes(packet[end : end + 2], "big")
                 end += 2
             if self._protocol == mqtt.MQTTv5:
                 properties_length, end = _varint(packet, end)
                 end += properties_length
         except IndexError:
             return MQTTErrorCode.MQTT_ERR_PROTOCOL
-        message.qos, message.dup, message.retain = qos, bool(command & 0x08), bool(command & 1)
-        message.payload = bytes(packet[end:])
-        message.timestamp = time.monotonic()
-        self._handle_on_message(message)
+        if self.on_publish_received is not None:
+            self.on_publish_received(Publish(topic, mid, qos, bytes(packet[end:])))
         if qos and not self._manual_ack:
-            return self._send_puback(message.mid)
+            return self._send_puback(mid)
         return MQTTErrorCode.MQTT_ERR_SUCCESS
-
-    def _handle_on_message(self, message: mqtt.MQTTMessage) -> None:
-        # No per-topic callbacks are registered: skip paho's topic matcher for every message.
-        on_message = self.on_message
-        if on_message is not None:
-            with self._in_callback_mutex:
-                on_message(self, self._userdata, message)
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         rc = super().loop_read(max_packets)
@@ -199,7 +207,7 @@ class MqttSource:
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
-        client.on_message = self._on_message
+        client.on_publish_received = self._on_publish
         client.on_disconnect = self._on_disconnect
         return client
 
@@ -328,15 +336,14 @@ class MqttSource:
         if not self._closing.is_set():
             log.warning("disconnected from the broker (%s); reconnecting", reason)
 
-    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        ack = (self._generation, msg.mid, msg.qos)
+    def _on_publish(self, publish: Publish) -> None:
+        ack = (self._generation, publish.mid, publish.qos)
         try:
-            topic = msg.topic
+            topic = publish.topic.decode()
         except UnicodeDecodeError:  # not UTF-8, against the protocol: a reject, not a crash
-            topic = msg._topic.decode("utf-8", "replace")
+            topic = publish.topic.decode("utf-8", "replace")
         pending = self._pending
-        payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
-        pending.append(Message(topic, payload, datetime.now(UTC), ack))
+        pending.append(Message(topic, publish.payload, datetime.now(UTC), ack))
         if len(pending) == 1:
             self._arrived.set()
         # Holding paho's network thread here stops it reading: the broker keeps the rest.

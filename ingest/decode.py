@@ -7,10 +7,11 @@ A payload is one JSON object or an array of them. Each object needs `fill_pct` o
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
+
+import orjson
 
 from ingest.errors import RejectError
 
@@ -60,8 +61,8 @@ class Measurement(NamedTuple):
 def decode_canonical(payload: bytes, received_at: datetime) -> list[Measurement]:
     """Decode a canonical payload; raise RejectError naming what is wrong."""
     try:
-        document = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:  # also invalid UTF-8, NaN, integers past 64 bits
         raise RejectError("malformed_json", str(exc)) from exc
     objects = document if isinstance(document, list) else [document]
     if not objects:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+import orjson
 
 from curbside.topics import CHIRPSTACK_UPLINKS as CHIRPSTACK_UPLINKS
 from curbside.topics import TTS_UPLINKS as TTS_UPLINKS
@@ -150,8 +151,8 @@ def parse_chirpstack(payload: bytes, received_at: datetime) -> Envelope:
 
 def _json_object(payload: bytes) -> dict[str, Any]:
     try:
-        doc = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        doc = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:  # also invalid UTF-8 and nesting past 1,024
         raise RejectError("malformed_json", str(exc)) from exc
     if not isinstance(doc, dict):
         raise RejectError("invalid_envelope", f"expected a JSON object, got {type(doc).__name__}")

@@ -11,7 +11,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
 from curbside import BrokerAddress
-from ingest.consumer import ConsumerOptions, MqttSource, ReadAheadClient, _varint
+from ingest.consumer import ConsumerOptions, MqttSource, Publish, ReadAheadClient, _varint
 from ingest.process import Message
 
 
@@ -102,18 +102,23 @@ def test_the_lean_publish_decoder_reads_topic_packet_id_and_payload(
     protocol: MQTTProtocolVersion, body: bytes
 ) -> None:
     """A QoS 1 PUBLISH gives its topic, packet id and payload, properties stepped over."""
-    received: list[mqtt.MQTTMessage] = []
+    received: list[Publish] = []
     client = ReadAheadClient(CallbackAPIVersion.VERSION2, protocol=protocol, manual_ack=True)
-    client.on_message = lambda _client, _userdata, message: received.append(message)
+    client.on_publish_received = received.append
     client._in_packet = {**client._in_packet, "command": 0x32, "packet": bytearray(body)}  # QoS 1
     assert client._handle_publish() == MQTTErrorCode.MQTT_ERR_SUCCESS
-    [message] = received
-    assert (message.topic, message.mid, message.qos, message.payload) == (
-        "a/b",
-        0x1234,
-        1,
-        b"hello",
-    )
+    assert received == [Publish(b"a/b", 0x1234, 1, b"hello")]
+
+
+def test_qos_2_on_a_qos_1_subscription_is_a_protocol_error() -> None:
+    """The broker may not send QoS 2 to a QoS 1 subscription: nothing is handed on."""
+    received: list[Publish] = []
+    client = ReadAheadClient(CallbackAPIVersion.VERSION2, manual_ack=True)
+    client.on_publish_received = received.append
+    body = bytearray(b"\x00\x03a/b\x12\x34\x00hello")
+    client._in_packet = {**client._in_packet, "command": 0x34, "packet": body}  # QoS 2
+    assert client._handle_publish() == MQTTErrorCode.MQTT_ERR_PROTOCOL
+    assert received == []
 
 
 @pytest.mark.parametrize("protocol", ["5", "3.1.1"])

@@ -70,7 +70,8 @@ def test_lower_case_rfc3339_letters_are_accepted(text: str) -> None:
         (b'{"fill_pct": 50, "tilt_deg": 270}', "out_of_range"),
         (b'{"fill_pct": 50, "seq": 9223372036854775808}', "out_of_range"),  # past bigint
         (b'{"fill_pct": 50, "seq": -1}', "out_of_range"),
-        (b'{"distance_mm": 1e400}', "invalid_field"),
+        (b'{"distance_mm": 1e400}', "malformed_json"),  # not a finite number: not JSON
+        (b'{"fill_pct": NaN}', "malformed_json"),
         (b'{"fill_pct": 50, "ts": "yesterday"}', "bad_timestamp"),
         (b'{"fill_pct": 50, "ts": "2026-11-27T11:00:00"}', "bad_timestamp"),
         (b'{"fill_pct": 50, "ts": "2026-11-28T12:00:00Z"}', "bad_timestamp"),
