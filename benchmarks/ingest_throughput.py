@@ -40,7 +40,7 @@ messages per session (deploy/mosquitto/local.conf), which bounds `--readings`; t
 of 400,000 keeps a whole run near four minutes on two cores (1,000,000 takes about ten).
 
     .venv/bin/python -m benchmarks.ingest_throughput [--readings 400000] [--devices 1000]
-        [--workers 1 2] [--batch-size 2000] [--rate 1000] [--seconds 20]
+        [--workers 1 2] [--batch-size 10000] [--rate 1000] [--seconds 20]
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ from curbside import migrate
 from curbside.runtime import LocalMosquitto, LocalPostgres, free_port, postgres_bindir
 from curbside.settings import BrokerAddress
 from curbside.topics import uplink_filter
+from ingest.settings import DEFAULT_BATCH_SIZE
 
 MAX_QUEUED = 1_000_000
 _NAMES = {1: "one worker", 2: "two workers", 3: "three workers", 4: "four workers"}
@@ -219,7 +220,7 @@ def _forget(services: Services, workers: Sequence[Worker]) -> None:
 
 
 def workers_backlog(
-    services: Services, workload: Workload, count: int = 1, batch_size: int = 2000
+    services: Services, workload: Workload, count: int = 1, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Outcome:
     """`count` workers draining readings queued in their sessions while they were down."""
     workers = _workers(services, count, "backlog", batch_size)
@@ -242,7 +243,7 @@ def workers_backlog(
 
 
 def workers_live(
-    services: Services, workload: Workload, count: int = 1, batch_size: int = 2000
+    services: Services, workload: Workload, count: int = 1, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Outcome:
     """`count` running workers while a publisher sends every reading as fast as it can."""
     workers = _workers(services, count, "live", batch_size)
@@ -263,7 +264,11 @@ def workers_live(
 
 
 def latency(
-    services: Services, devices: int, rate: float, seconds: float, batch_size: int = 2000
+    services: Services,
+    devices: int,
+    rate: float,
+    seconds: float,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> Latency:
     """One worker, readings published at `rate` per second; needs track_commit_timestamp."""
     with psycopg.connect(services.database_url) as conn:
@@ -343,7 +348,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--readings", type=int, default=400_000)
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts")
-    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--rate", type=float, default=1000.0, help="latency phase, readings/s")
     parser.add_argument("--seconds", type=float, default=20.0, help="latency phase duration")
     args = parser.parse_args(argv)
@@ -355,7 +360,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def measure(
-    services: Services, workload: Workload, workers: Sequence[int], batch_size: int = 2000
+    services: Services,
+    workload: Workload,
+    workers: Sequence[int],
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> list[Outcome]:
     """Every throughput phase in turn, the limit first; progress goes to stderr."""
 

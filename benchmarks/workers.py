@@ -20,6 +20,7 @@ import psycopg
 from benchmarks.uplinks import EMPTY_MM, FULL_MM, Workload
 from curbside.processes import running_pid, spawn, terminate
 from curbside.settings import BrokerAddress
+from ingest.settings import DEFAULT_BATCH_SIZE
 
 POLL_S = 0.2
 STALL_S = 60.0
@@ -94,7 +95,7 @@ class Worker:
     client_id: str
     prefix: str
     share_group: str
-    batch_size: int = 2000
+    batch_size: int = DEFAULT_BATCH_SIZE
 
     @property
     def _files(self) -> tuple[Path, Path, Path]:

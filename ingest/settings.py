@@ -13,6 +13,9 @@ from ingest.events import EventRules
 Format = Literal["canonical", "tts", "chirpstack"]
 
 
+DEFAULT_BATCH_SIZE = 10_000
+
+
 class IngestSettings(ServiceSettings):
     topic_prefix: str = DEFAULT_PREFIX
     formats: tuple[Format, ...] = ("canonical", "tts", "chirpstack")
@@ -27,8 +30,11 @@ class IngestSettings(ServiceSettings):
     """CA certificates for an mqtts:// broker (default: the system's)."""
     mqtt_cert_file: str | None = None
     mqtt_key_file: str | None = None
-    batch_size: int = Field(default=2000, ge=1)
+    batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1)
+    """Messages committed together at most: larger batches cost less per reading (fewer
+    transactions, one look-up of each device's previous reading per batch)."""
     batch_max_age_s: float = Field(default=0.2, gt=0)
+    """A batch is committed at the latest this long after its first message arrived."""
     max_pending: int = Field(default=20_000, ge=1)
     """Messages held in memory at most; past that the broker waits (backpressure)."""
     registry_refresh_s: float = Field(default=5.0, ge=0)
