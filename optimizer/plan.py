@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 
+from optimizer.backends.ortools_backend import OrtoolsParams
 from optimizer.settings import PlannerSettings
 from optimizer.solve import SolveParams, solve
 from optimizer.store import load_problem, save_plan
@@ -50,6 +51,7 @@ def planner_params(settings: PlannerSettings) -> dict[str, Any]:
             "timezone",
             "time_limit_s",
             "solution_limit",
+            "backend",
             "seed",
         },
     )
@@ -65,7 +67,10 @@ def plan_day(conn: psycopg.Connection, plan_date: date, settings: PlannerSetting
         problem,
         time_limit_s=settings.time_limit_s,
         seed=settings.seed,
-        params=SolveParams(solution_limit=settings.solution_limit),
+        params=SolveParams(
+            backend="ortools" if settings.solution_limit else settings.backend,
+            ortools=OrtoolsParams(solution_limit=settings.solution_limit),
+        ),
     )
     params = {**planner_params(settings), "status": result.status, "objective": result.objective}
     plan_id = save_plan(conn, plan_date, result, params)

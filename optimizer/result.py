@@ -24,38 +24,71 @@ class OmissionReason(StrEnum):
     """An optional stop whose prize is below the cost of serving it."""
     SEARCH_LIMIT = "search limit"
     """A route could take the stop, but the search stopped before it found one."""
+    TIME_WINDOW = "time window"
+    """No vehicle can be there within the stop's time windows (or outside its forbidden ones)."""
+    NO_FACILITY = "no disposal facility"
+    """No open disposal facility takes the stop's waste stream."""
+
+
+class VisitKind(StrEnum):
+    """What a vehicle does at a visit; the value is what the plan stores."""
+
+    BIN = "bin"
+    """Empties a bin: `site_id` is the stop's id."""
+    DISPOSAL = "disposal"
+    """Unloads at a disposal facility: `site_id` is the facility's id."""
 
 
 @dataclass(frozen=True)
 class Visit:
-    """A stop of a route: when the vehicle arrives and how full it is on leaving."""
+    """A visit of a route: when the vehicle arrives, starts work, and its load on leaving."""
 
-    stop_id: str
+    site_id: str
     arrival: datetime
     load_after_l: float
+    """Volume on board when it leaves (0 after a disposal)."""
     expected_fill_pct: float | None = None
+    kind: VisitKind = VisitKind.BIN
+    start: datetime | None = None
+    """When service starts, after waiting for a time window; None: on arrival."""
+    load_after_kg: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.load_after_l < 0:
-            raise ValueError(f"{self.stop_id}: load_after_l must be >= 0, got {self.load_after_l}")
+        if self.load_after_l < 0 or self.load_after_kg < 0:
+            raise ValueError(f"{self.site_id}: loads must be >= 0")
+        if self.start is not None and self.start < self.arrival:
+            raise ValueError(f"{self.site_id}: service starts before arrival")
+
+    @property
+    def service_start(self) -> datetime:
+        return self.arrival if self.start is None else self.start
 
 
 @dataclass(frozen=True)
 class Route:
-    """One vehicle's day: from the depot through the visits, in order, back to the depot."""
+    """One vehicle's day: from its depot through the visits, in order, back to a depot."""
 
     vehicle_id: str
     depot_id: str
+    """The depot it leaves from."""
     start: datetime
     """Departure from the depot."""
     end: datetime
-    """Return to the depot."""
+    """Return to the end depot."""
     visits: tuple[Visit, ...]
     distance_m: int
     duration_s: int
-    """Travel and service time from departure to return."""
+    """From departure to return: travel, service, unloading, waiting and the break."""
     load_l: float
     """Volume collected over the route."""
+    end_depot_id: str | None = None
+    """The depot it returns to; None: the one it left from."""
+    break_start: datetime | None = None
+    """When the vehicle's break starts, if it has one."""
+    break_after: int | None = None
+    """How many visits come before the break (0: before the first)."""
+    cost: float = 0.0
+    """Fixed cost, distance and time at the vehicle's rates."""
 
     def __post_init__(self) -> None:
         if self.distance_m < 0 or self.duration_s < 0 or self.load_l < 0:
@@ -64,10 +97,21 @@ class Route:
             raise ValueError(f"{self.vehicle_id}: route ends before it starts")
         if any(b.arrival < a.arrival for a, b in zip(self.visits, self.visits[1:], strict=False)):
             raise ValueError(f"{self.vehicle_id}: visits must be in order of arrival")
+        if self.break_after is not None and not 0 <= self.break_after <= len(self.visits):
+            raise ValueError(f"{self.vehicle_id}: break_after outside the route")
+
+    @property
+    def returns_to(self) -> str:
+        return self.end_depot_id or self.depot_id
 
     @property
     def stop_ids(self) -> tuple[str, ...]:
-        return tuple(visit.stop_id for visit in self.visits)
+        """The bins emptied, in order."""
+        return tuple(v.site_id for v in self.visits if v.kind is VisitKind.BIN)
+
+    @property
+    def disposals(self) -> int:
+        return sum(1 for v in self.visits if v.kind is VisitKind.DISPOSAL)
 
 
 @dataclass(frozen=True)
@@ -91,6 +135,8 @@ class Result:
     objective: int
     """The solver's objective value (scaled costs plus penalties of omitted stops)."""
     runtime_s: float = field(default=0.0, compare=False)
+    cost: float = 0.0
+    """What the routes cost: the sum of `Route.cost`."""
 
     def __post_init__(self) -> None:
         served = [stop_id for route in self.routes for stop_id in route.stop_ids]
@@ -117,7 +163,8 @@ class Result:
 
     @property
     def num_served(self) -> int:
-        return sum(len(route.visits) for route in self.routes)
+        """Bins emptied (disposal visits not counted)."""
+        return sum(len(route.stop_ids) for route in self.routes)
 
     @property
     def served_ids(self) -> frozenset[str]:

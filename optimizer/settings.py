@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -27,6 +28,8 @@ class PlannerSettings(ServiceSettings):
     solution_limit: int | None = Field(default=None, ge=1)
     """Stop the search after this many solutions (repeatable runs); None: the time limit only."""
     seed: int = Field(default=0, ge=0)
+    backend: Literal["auto", "ortools", "pyvrp"] = "auto"
+    """Which routing backend searches; auto runs PyVRP beside OR-Tools when it can."""
 
     @field_validator("timezone")
     @classmethod

@@ -1,66 +1,91 @@
-"""Solve a problem with OR-Tools routing: `solve(problem, time_limit_s, seed, params) -> Result`.
+"""Solve a problem: `solve(problem, time_limit_s, seed, params) -> Result`, checked.
 
-The search builds a first solution by the cheapest arc from each route's end, then improves it
-by guided local search until the time limit (or the solution limit, when set).
+Backends answer with tours (`Tour`); the scheduler times them from the problem's data and
+the checker verifies the plan before it is returned, so no plan that breaks a constraint
+leaves this module. With `backend="auto"`, a problem PyVRP can express (it is installed and
+the problem has no constraint it lacks) is searched by PyVRP on both cores, from two seeds,
+and the cheaper plan wins: on the benchmark sets PyVRP's iterated local search beats
+OR-Tools at equal time, and the best of two runs beats one. PyVRP treats required stops as
+hard: when it finds no plan serving them all (the fleet is too small), OR-Tools, which
+leaves stops out with their reasons, plans the day instead. OR-Tools then continues from
+the winner for `polish_s` seconds when that is set. Other problems go to OR-Tools. Every
+stop ends up in exactly one route or among the omissions with its reason.
 
-Reproducibility: OR-Tools' routing search takes no random seed; for a given problem and
-parameters it is deterministic, except that a time limit cuts it wherever it got to on this
-machine at this moment. A solution limit cuts it at the same point every time, so runs with
-one (and a time limit that is not reached) give identical results. `seed` is accepted for
-solvers that use one and checked, and the planner records it with the plan.
+Reproducibility: PyVRP is seeded; OR-Tools' search is deterministic for given parameters,
+except that a time limit cuts it wherever it got to on this machine at this moment. A
+solution limit cuts it at the same point every time.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import multiprocessing
 import time
-from dataclasses import dataclass
-from typing import Any
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import ortools
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from optimizer.errors import SolverError
-from optimizer.model import Model, path_distance
+from optimizer.backends.ortools_backend import OrtoolsParams, solve_ortools
+from optimizer.check import verify
+from optimizer.decompose import solve_by_sectors
+from optimizer.errors import PyvrpError, SolverError
+from optimizer.geo import TravelMatrices
 from optimizer.problem import Problem
 from optimizer.reasons import explain
-from optimizer.result import Omission, OmissionReason, Result, Route, Visit
+from optimizer.result import Omission, OmissionReason, Result
+from optimizer.schedule import Scheduler
+from optimizer.tour import Tour
 
-_FIRST_SOLUTIONS = frozenset(routing_enums_pb2.FirstSolutionStrategy.Value.keys()) - {
-    "UNSET",
-    "AUTOMATIC",
-}
-_METAHEURISTICS = frozenset(routing_enums_pb2.LocalSearchMetaheuristic.Value.keys()) - {
-    "UNSET",
-    "AUTOMATIC",
-}
+log = logging.getLogger(__name__)
+
+Backend = Literal["auto", "ortools", "pyvrp"]
+_STARTUP_S = 1.5
+"""What a second process needs before it searches (interpreter, imports); it is given less."""
 
 
 @dataclass(frozen=True)
 class SolveParams:
-    """How OR-Tools searches; the defaults suit a daily plan of a few hundred stops."""
+    """Which backends search, and how."""
 
-    first_solution: str = "PATH_CHEAPEST_ARC"
-    """An OR-Tools first solution strategy, by name."""
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    """An OR-Tools local search metaheuristic, by name."""
-    solution_limit: int | None = None
-    """Stop after this many solutions; makes a run exactly repeatable."""
-    log_search: bool = False
-    """Let OR-Tools log its search to stderr."""
+    backend: Backend = "auto"
+    ortools: OrtoolsParams = field(default_factory=OrtoolsParams)
+    polish_s: float = 0.0
+    """With both backends: seconds of the limit kept for OR-Tools to continue from the winner."""
+    sector_size: int = 500
+    """OR-Tools solves a day of more stops by sectors of about this many, in parallel."""
+    join_share: float = 0.3
+    """Share of the time limit kept to improve the joined sectors as one problem."""
+    join_limit: int = 2500
+    """Largest day (stops) improved as one problem after its sectors are joined."""
 
     def __post_init__(self) -> None:
-        if self.first_solution not in _FIRST_SOLUTIONS:
-            raise ValueError(f"unknown first solution strategy: {self.first_solution!r}")
-        if self.metaheuristic not in _METAHEURISTICS:
-            raise ValueError(f"unknown local search metaheuristic: {self.metaheuristic!r}")
-        if self.solution_limit is not None and self.solution_limit < 1:
-            raise ValueError(f"solution_limit must be at least 1, got {self.solution_limit}")
+        if self.backend not in ("auto", "ortools", "pyvrp"):
+            raise ValueError(f"backend must be auto, ortools or pyvrp, got {self.backend!r}")
+        if not (math.isfinite(self.polish_s) and self.polish_s >= 0):
+            raise ValueError(f"polish_s must be >= 0, got {self.polish_s!r}")
+        if self.sector_size < 1:
+            raise ValueError(f"sector_size must be at least 1, got {self.sector_size}")
+        if not 0 <= self.join_share < 1:
+            raise ValueError(f"join_share must be within [0, 1), got {self.join_share}")
 
 
-def solver_name(params: SolveParams) -> str:
-    """How a plan names the solver that made it."""
-    return f"ortools {ortools.__version__} routing {params.first_solution}+{params.metaheuristic}"
+@dataclass(frozen=True)
+class _Candidate:
+    tours: list[Tour]
+    solver: str
+    status: str
+
+
+def pyvrp_unsupported(problem: Problem) -> str | None:
+    """Why PyVRP cannot solve this problem (not installed, or a constraint it lacks)."""
+    try:
+        from optimizer.backends import pyvrp_backend
+    except ImportError:
+        return "PyVRP is not installed (pip install curbside[pyvrp])"
+    return pyvrp_backend.supports(problem)
 
 
 def solve(
@@ -71,8 +96,8 @@ def solve(
 ) -> Result:
     """Plan routes serving as many stops as the fleet allows, at the least cost.
 
-    Every stop ends up either in exactly one route or among the omissions with its reason.
-    Raises `SolverError` when the search finds no solution at all within its limits.
+    Raises `SolverError` when no backend finds a plan, `PlanCheckError` (a bug) when the
+    plan found breaks a constraint.
     """
     if not (math.isfinite(time_limit_s) and time_limit_s > 0):
         raise ValueError(f"time_limit_s must be positive, got {time_limit_s!r}")
@@ -80,70 +105,131 @@ def solve(
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     params = params or SolveParams()
     started = time.perf_counter()
-    name = solver_name(params)
-
     if not problem.vehicles:
         omissions = tuple(Omission(s.id, OmissionReason.NO_VEHICLE) for s in problem.stops)
-        return Result((), omissions, name, "NO_VEHICLE", 0, time.perf_counter() - started)
+        return Result((), omissions, "none", "NO_VEHICLE", 0, time.perf_counter() - started)
 
     matrices = problem.matrices()
-    model = Model(problem, matrices)
-    assignment = model.solve(_search_parameters(time_limit_s, params))
-    status = routing_enums_pb2.RoutingSearchStatus.Value.Name(model.status())
-    if assignment is None:
-        raise SolverError(f"OR-Tools found no plan within the limits ({status})")
+    candidates = _search(problem, matrices, time_limit_s, seed, params)
+    if not candidates:
+        raise SolverError("no backend found a plan within the limits")
+    scored = [(_objective(problem, matrices, c.tours), c) for c in candidates]
+    objective, best = min(scored, key=lambda pair: pair[0])
+    result = _result(problem, matrices, best, objective, time.perf_counter() - started)
+    verify(problem, result, matrices)
+    return result
 
-    found = model.routes(assignment)
-    routes = []
-    for vehicle, (nodes, times) in zip(problem.vehicles, found, strict=True):
-        if not nodes:
-            continue
-        visits = []
-        load = 0.0
-        for node, arrival_s in zip(nodes, times[1:-1], strict=True):
-            stop = problem.stops[node - 1]
-            load += stop.demand_l
-            visits.append(Visit(stop.id, problem.at(arrival_s), load, stop.expected_fill_pct))
-        routes.append(
-            Route(
-                vehicle_id=vehicle.id,
-                depot_id=problem.depot.id,
-                start=problem.at(times[0]),
-                end=problem.at(times[-1]),
-                visits=tuple(visits),
-                distance_m=path_distance(matrices, nodes),
-                duration_s=times[-1] - times[0],
-                load_l=load,
-            )
+
+def _search(
+    problem: Problem, matrices: TravelMatrices, limit_s: float, seed: int, params: SolveParams
+) -> list[_Candidate]:
+    unsupported = pyvrp_unsupported(problem)
+    if params.backend == "pyvrp":
+        if unsupported:
+            raise SolverError(f"PyVRP cannot solve this problem: {unsupported}")
+        return [_pyvrp(problem, matrices, limit_s, seed)]
+    if params.backend == "ortools" or unsupported:
+        if len(problem.stops) > params.sector_size:
+            return _by_sectors(problem, matrices, limit_s, params)
+        return _ortools(problem, matrices, limit_s, params.ortools)
+    # Both cores search with PyVRP, from different seeds; the better plan wins.
+    started = time.perf_counter()
+    search_s = limit_s - params.polish_s
+    context = multiprocessing.get_context("spawn")
+    candidates = []
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        future: Future[_Candidate] = pool.submit(
+            _pyvrp, problem, matrices, max(0.1, search_s - _STARTUP_S), seed + 1
         )
+        try:
+            candidates.append(_pyvrp(problem, matrices, search_s, seed))
+        except PyvrpError as exc:
+            log.info("PyVRP found no plan (%s)", exc)
+        try:
+            candidates.append(future.result())
+        except PyvrpError as exc:
+            log.info("PyVRP found no plan from the second seed (%s)", exc)
+    if not candidates:
+        left_s = max(1.0, limit_s - (time.perf_counter() - started))
+        return _search(problem, matrices, left_s, seed, replace(params, backend="ortools"))
+    if params.polish_s > 0:
+        best = min(candidates, key=lambda c: _objective(problem, matrices, c.tours))
+        polished = _ortools(problem, matrices, params.polish_s, params.ortools, best.tours)
+        candidates += [
+            _Candidate(c.tours, f"{best.solver} + {c.solver}", c.status) for c in polished
+        ]
+    return candidates
 
-    served = {node for nodes, _ in found for node in nodes}
-    paths = [nodes for nodes, _ in found]
+
+def _ortools(
+    problem: Problem,
+    matrices: TravelMatrices,
+    limit_s: float,
+    params: OrtoolsParams,
+    initial: list[Tour] | None = None,
+) -> list[_Candidate]:
+    found = solve_ortools(problem, matrices, limit_s, params, initial)
+    if found is None:
+        return []
+    tours, status = found
+    name = f"ortools {ortools.__version__}"
+    return [_Candidate(tours, name, status)]
+
+
+def _by_sectors(
+    problem: Problem, matrices: TravelMatrices, limit_s: float, params: SolveParams
+) -> list[_Candidate]:
+    """Sectors in parallel, then (for a day small enough) the joined plan improved whole."""
+    join = len(problem.stops) <= params.join_limit and params.join_share > 0
+    sectors_s = limit_s * (1 - params.join_share) if join else limit_s
+    tours = solve_by_sectors(problem, matrices, sectors_s, params.ortools, params.sector_size)
+    name = f"ortools {ortools.__version__} by sectors"
+    candidates = [_Candidate(tours, name, "SECTORS")]
+    if join:
+        joined = _ortools(problem, matrices, limit_s - sectors_s, params.ortools, tours)
+        candidates += [_Candidate(c.tours, f"{name}, joined", c.status) for c in joined]
+    return candidates
+
+
+def _pyvrp(problem: Problem, matrices: TravelMatrices, limit_s: float, seed: int) -> _Candidate:
+    from importlib.metadata import version
+
+    from optimizer.backends.pyvrp_backend import solve_pyvrp
+
+    tours = solve_pyvrp(problem, matrices, limit_s, seed)
+    return _Candidate(list(tours), f"pyvrp {version('pyvrp')}", "DONE")
+
+
+def _objective(problem: Problem, matrices: TravelMatrices, tours: list[Tour]) -> float:
+    """Routing cost plus what the omissions cost: prizes forgone, and required stops."""
+    scheduler = Scheduler(problem, matrices)
+    cost = sum(scheduler.route(tour).cost for tour in tours)
+    served = {site for tour in tours for site in tour.sites}
+    forgone = 0.0
+    for i, stop in enumerate(problem.stops):
+        if problem.first_stop + i not in served:
+            forgone += stop.prize if not stop.required else 1e12
+    infeasible = sum(1 for tour in tours if not scheduler.timing(tour).feasible)
+    return cost + forgone + 1e15 * infeasible
+
+
+def _result(
+    problem: Problem, matrices: TravelMatrices, best: _Candidate, objective: float, runtime: float
+) -> Result:
+    scheduler = Scheduler(problem, matrices)
+    routes = tuple(scheduler.route(tour) for tour in sorted(best.tours, key=lambda t: t.vehicle))
+    served = {site for tour in best.tours for site in tour.sites}
     omissions = tuple(
-        Omission(stop.id, explain(problem, matrices, paths, node, model.required_penalty))
-        for node, stop in enumerate(problem.stops, start=1)
-        if node not in served
+        Omission(stop.id, explain(problem, matrices, i, best.tours))
+        for i, stop in enumerate(problem.stops)
+        if problem.first_stop + i not in served
     )
     return Result(
-        routes=tuple(routes),
+        routes=routes,
         omissions=omissions,
-        solver=name,
-        status=status,
-        objective=int(assignment.ObjectiveValue()),
-        runtime_s=time.perf_counter() - started,
+        solver=best.solver,
+        status=best.status,
+        objective=round(objective * 1000),
+        runtime_s=runtime,
+        cost=sum(route.cost for route in routes),
     )
-
-
-def _search_parameters(time_limit_s: float, params: SolveParams) -> Any:
-    search: Any = pywrapcp.DefaultRoutingSearchParameters()
-    search.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.Value.Value(
-        params.first_solution
-    )
-    search.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.Value.Value(
-        params.metaheuristic
-    )
-    search.time_limit.FromMilliseconds(max(1, round(time_limit_s * 1000)))
-    if params.solution_limit is not None:
-        search.solution_limit = params.solution_limit
-    search.log_search = params.log_search
-    return search

@@ -14,9 +14,10 @@ from psycopg.types.json import Jsonb
 
 from optimizer.errors import PlanningError
 from optimizer.geo import TravelModel
-from optimizer.problem import DAY_S, Depot, Problem, Stop, Vehicle
+from optimizer.problem import DAY_S, Depot, Facility, Problem, Stop, Vehicle
 from optimizer.result import Result
 from optimizer.settings import PlannerSettings
+from optimizer.streams import weight_kg
 
 _LOCK_CLASS = 0x0C0B
 """First key of the advisory lock that serialises plan versions of one date."""
@@ -48,55 +49,90 @@ def load_problem(
     settings: PlannerSettings,
     as_of: datetime | None = None,
 ) -> Problem:
-    """The routing problem of a day: bins at or above the fill threshold, the first depot's fleet.
+    """The routing problem of a day: bins at or above the fill threshold, the whole fleet.
 
     A bin counts by its latest fill level (measured at or before `as_of`, when given); bins
-    with no fill level yet are not selected. Only the first depot (by id) and its vehicles
-    take part. Raises `PlanningError` when there is no depot or it has no vehicles.
+    with no fill level yet are not selected. Every depot, vehicle and disposal facility
+    takes part; shift and opening hours are local times of the planning time zone. Raises
+    `PlanningError` when there is no depot or no vehicle.
     """
     zone = settings.zone
-    depot_row = conn.execute("SELECT id, lat, lon FROM depots ORDER BY id LIMIT 1").fetchone()
-    if depot_row is None:
+    depots = tuple(
+        Depot(depot_id, lat, lon)
+        for depot_id, lat, lon in conn.execute("SELECT id, lat, lon FROM depots ORDER BY id")
+    )
+    if not depots:
         raise PlanningError("no depot: the depots table is empty")
-    depot = Depot(depot_row[0], depot_row[1], depot_row[2])
-
-    vehicles = []
-    for vid, capacity_l, start, end, per_km, per_hour, streams in conn.execute(
-        "SELECT id, capacity_l, shift_start, shift_end, cost_per_km, cost_per_hour, "
-        "waste_streams FROM vehicles WHERE depot_id = %s ORDER BY id",
-        (depot.id,),
-    ):
-        start_s, end_s = _seconds(start), _seconds(end)
-        if end_s <= start_s:  # a night shift ends on the next day
-            end_s += DAY_S
-        vehicles.append(
-            Vehicle(vid, capacity_l, start_s, end_s, per_km, per_hour, frozenset(streams))
+    facilities = tuple(
+        Facility(
+            fid,
+            lat,
+            lon,
+            _seconds(opens),
+            _end_seconds(opens, closes),
+            unload_s,
+            frozenset(streams),
         )
+        for fid, lat, lon, opens, closes, unload_s, streams in conn.execute(
+            "SELECT id, lat, lon, opens_at, closes_at, unload_s, waste_streams "
+            "FROM disposal_facilities ORDER BY id"
+        )
+    )
+    vehicles = tuple(
+        Vehicle(
+            id=vid,
+            capacity_l=capacity_l,
+            shift_start_s=_seconds(start),
+            shift_end_s=_end_seconds(start, end),
+            cost_per_km=per_km,
+            cost_per_hour=per_hour,
+            waste_streams=frozenset(streams),
+            capacity_kg=capacity_kg,
+            start_depot=depot_id,
+        )
+        for vid, depot_id, capacity_l, capacity_kg, start, end, per_km, per_hour, streams in (
+            conn.execute(
+                "SELECT id, depot_id, capacity_l, capacity_kg, shift_start, shift_end, "
+                "cost_per_km, cost_per_hour, waste_streams FROM vehicles ORDER BY id"
+            )
+        )
+    )
     if not vehicles:
-        raise PlanningError(f"no vehicles: depot {depot.id} has none")
+        raise PlanningError("no vehicles: the vehicles table is empty")
 
     sql = _STOPS_SQL.format(as_of="AND readings.measured_at <= %(as_of)s" if as_of else "")
-    stops = tuple(
-        Stop(
-            id=bin_id,
-            lat=lat,
-            lon=lon,
-            demand_l=round(volume_l * fill_pct / 100, 1),
-            service_s=settings.service_s,
-            expected_fill_pct=fill_pct,
-            waste_stream=stream,
+    stops = []
+    for bin_id, lat, lon, volume_l, stream, fill_pct in conn.execute(
+        sql, {"threshold": settings.fill_threshold_pct, "as_of": as_of}
+    ):
+        litres = round(volume_l * fill_pct / 100, 1)
+        stops.append(
+            Stop(
+                id=bin_id,
+                lat=lat,
+                lon=lon,
+                demand_l=litres,
+                service_s=settings.service_s,
+                expected_fill_pct=fill_pct,
+                waste_stream=stream,
+                demand_kg=round(weight_kg(stream, litres), 1),
+            )
         )
-        for bin_id, lat, lon, volume_l, stream, fill_pct in conn.execute(
-            sql, {"threshold": settings.fill_threshold_pct, "as_of": as_of}
-        )
-    )
     return Problem(
         day_start=datetime.combine(plan_date, time(0), tzinfo=zone),
-        depot=depot,
-        vehicles=tuple(vehicles),
-        stops=stops,
+        depots=depots,
+        vehicles=vehicles,
+        stops=tuple(stops),
+        facilities=facilities,
         travel=TravelModel(settings.detour_factor, settings.speed_kmh),
     )
+
+
+def _end_seconds(start: time, end: time) -> int:
+    """The end of a shift or of opening hours; one ending at or before its start ends the
+    next day (a night shift)."""
+    start_s, end_s = _seconds(start), _seconds(end)
+    return end_s + DAY_S if end_s <= start_s else end_s
 
 
 def save_plan(
@@ -107,8 +143,9 @@ def save_plan(
 ) -> int:
     """Store a result as the next version of the date's plan, in one transaction; its id.
 
-    Each route is stored with its stops: the depot at position 0 and at the end, the bins in
-    between; each omitted bin with its reason. `params` (JSON-serialisable) is kept with it.
+    Each route is stored with its stops: the depot at position 0 and at the end, the bins and
+    disposal visits in between; each omitted bin with its reason. `params`
+    (JSON-serialisable) is kept with it.
     Raises `PlanningError`, storing nothing, when the result names a vehicle the database
     does not have.
     """
@@ -151,28 +188,22 @@ def _insert_plan(
         stops: list[tuple[Any, ...]] = []
         for r in result.routes:
             stops.append((plan_id, r.vehicle_id, 0, "depot", r.depot_id, r.start, 0.0, None))
+            load_l = 0.0
             for position, visit in enumerate(r.visits, start=1):
+                load_l = round(visit.load_after_l, 1)
                 stops.append(
                     (
                         plan_id,
                         r.vehicle_id,
                         position,
-                        "bin",
-                        visit.stop_id,
+                        visit.kind.value,
+                        visit.site_id,
                         visit.arrival,
-                        round(visit.load_after_l, 1),
+                        load_l,
                         visit.expected_fill_pct,
                     )
                 )
-            end = (
-                plan_id,
-                r.vehicle_id,
-                len(r.visits) + 1,
-                "depot",
-                r.depot_id,
-                r.end,
-                round(r.load_l, 1),
-            )
+            end = (plan_id, r.vehicle_id, len(r.visits) + 1, "depot", r.returns_to, r.end, load_l)
             stops.append((*end, None))
         cur.executemany(
             "INSERT INTO plan_stops (plan_id, vehicle_id, position, kind, site_id, arrival_at, "

@@ -1,11 +1,11 @@
-"""Tests of the reasons given for stops a plan leaves out, against hand-made routes."""
+"""Tests of the reasons given for stops a plan leaves out, against hand-made tours."""
 
 from collections.abc import Callable
+from datetime import datetime
 
 import pytest
 
-from optimizer import OmissionReason, Problem, Stop, Vehicle
-from optimizer.model import required_penalty
+from optimizer import Depot, Facility, OmissionReason, Problem, Stop, Tour, Vehicle
 from optimizer.reasons import explain
 
 StopAt = Callable[..., Stop]
@@ -13,9 +13,8 @@ Truck = Callable[..., Vehicle]
 MakeProblem = Callable[..., Problem]
 
 
-def _explain(problem: Problem, routes: list[list[int]], node: int) -> OmissionReason:
-    matrices = problem.matrices()
-    return explain(problem, matrices, routes, node, required_penalty(problem, matrices))
+def _explain(problem: Problem, stop_index: int, *tours: Tour) -> OmissionReason:
+    return explain(problem, problem.matrices(), stop_index, tours)
 
 
 def test_a_stop_a_route_could_take_was_missed_by_the_search(
@@ -23,7 +22,7 @@ def test_a_stop_a_route_could_take_was_missed_by_the_search(
 ) -> None:
     """A required stop that fits in a route with room and time was left by the search."""
     problem = make_problem([stop_at("a", 1.0, 0.0), stop_at("b", 2.0, 0.0)], [truck("t1")])
-    assert _explain(problem, [[1]], 2) is OmissionReason.SEARCH_LIMIT
+    assert _explain(problem, 1, Tour(0, (1,))) is OmissionReason.SEARCH_LIMIT
 
 
 @pytest.mark.parametrize(
@@ -36,7 +35,7 @@ def test_an_optional_stop_is_weighed_against_its_prize(
     """An optional stop is not worth it when its detour costs more than its prize."""
     stops = [stop_at("a", 1.0, 0.0), stop_at("opt", 10.0, 0.0, required=False, prize=prize)]
     problem = make_problem(stops, [truck("t1")])
-    assert _explain(problem, [[1]], 2) is reason
+    assert _explain(problem, 1, Tour(0, (1,))) is reason
 
 
 def test_a_full_vehicle_leaves_the_stop_out_for_capacity(
@@ -45,7 +44,7 @@ def test_a_full_vehicle_leaves_the_stop_out_for_capacity(
     """When the only vehicle that could take a stop is full, capacity is the reason."""
     stops = [stop_at("a", 1.0, 0.0, 900.0), stop_at("b", 2.0, 0.0, 200.0)]
     problem = make_problem(stops, [truck("t1", capacity_l=1000.0)])
-    assert _explain(problem, [[1]], 2) is OmissionReason.CAPACITY
+    assert _explain(problem, 1, Tour(0, (1,))) is OmissionReason.CAPACITY
 
 
 def test_an_unused_vehicle_with_room_counts(
@@ -54,13 +53,37 @@ def test_an_unused_vehicle_with_room_counts(
     """A stop a full vehicle cannot take but an idle one can was missed by the search."""
     stops = [stop_at("a", 1.0, 0.0, 900.0), stop_at("b", 2.0, 0.0, 200.0)]
     problem = make_problem(stops, [truck("t1"), truck("t2")])
-    assert _explain(problem, [[1], []], 2) is OmissionReason.SEARCH_LIMIT
+    assert _explain(problem, 1, Tour(0, (1,))) is OmissionReason.SEARCH_LIMIT
 
 
-def test_demand_is_rounded_up_like_the_model(
+def test_a_full_shift_leaves_the_stop_out_for_shift_length(
     stop_at: StopAt, truck: Truck, make_problem: MakeProblem
 ) -> None:
-    """A 0.4 l stop does not fit in the 0.4 l left of a route: whole litres, rounded up."""
-    stops = [stop_at("a", 1.0, 0.0, 999.6), stop_at("b", 2.0, 0.0, 0.4)]
-    problem = make_problem(stops, [truck("t1", capacity_l=1000.0)])
-    assert _explain(problem, [[1]], 2) is OmissionReason.CAPACITY
+    """A stop the lone vehicle could reach on its own, but not after its busy route, is late."""
+    stops = [stop_at("busy", 0.0, 9.0, service_s=2400), stop_at("b", 0.0, -9.0)]
+    problem = make_problem(stops, [truck("t1", hours=1.5)])
+    assert _explain(problem, 1, Tour(0, (1,))) is OmissionReason.SHIFT_LENGTH
+
+
+def test_a_stop_outside_every_window_is_left_for_its_time_window(
+    stop_at: StopAt, truck: Truck, make_problem: MakeProblem
+) -> None:
+    """A stop open only at night cannot be served by a day shift."""
+    night = ((22 * 3600, 23 * 3600),)
+    problem = make_problem([stop_at("night", 1.0, 0.0, windows=night)], [truck("t1")])
+    assert _explain(problem, 0) is OmissionReason.TIME_WINDOW
+
+
+def test_no_facility_for_the_stream(
+    stop_at: StopAt, truck: Truck, day_start: datetime, depot: Depot
+) -> None:
+    """With facilities, a stream none of them accepts cannot be collected."""
+    glass_only = Facility("glassworks", 45.01, 7.01, waste_streams=frozenset({"glass"}))
+    problem = Problem(
+        day_start,
+        (depot,),
+        (truck("t1"),),
+        (stop_at("bio", 1.0, 0.0, waste_stream="bio"),),
+        (glass_only,),
+    )
+    assert _explain(problem, 0) is OmissionReason.NO_FACILITY

@@ -14,6 +14,7 @@ from optimizer import (
     PlanningError,
     Result,
     Route,
+    TravelModel,
     Visit,
     load_problem,
     save_plan,
@@ -75,7 +76,7 @@ def test_as_of_ignores_later_readings(
 def test_fleet_depot_and_day_come_from_the_tables(
     db: psycopg.Connection, add_depot: AddRow, add_vehicle: AddRow
 ) -> None:
-    """The first depot's vehicles take part, with shifts as local seconds of the day."""
+    """Every depot and vehicle takes part, with shifts as local seconds of the day."""
     add_depot("a-depot", 1, 1)
     add_depot("b-depot")
     add_vehicle("day", 8000.0, depot="a-depot", streams=["glass"], cost_per_km=2.5)
@@ -83,19 +84,56 @@ def test_fleet_depot_and_day_come_from_the_tables(
     add_vehicle("elsewhere", depot="b-depot")
     settings = PlannerSettings(timezone="Europe/Paris", detour_factor=1.5, speed_kmh=30)
     problem = load_problem(db, DAY, settings)
-    assert problem.depot.id == "a-depot"
+    assert [d.id for d in problem.depots] == ["a-depot", "b-depot"]
     assert problem.day_start == datetime(2025, 3, 3, tzinfo=ZoneInfo("Europe/Paris"))
-    day, night = problem.vehicles
-    assert (day.id, day.capacity_l, day.shift_start_s, day.shift_end_s) == (
+    day, elsewhere, night = problem.vehicles
+    assert (day.id, day.capacity_l, day.capacity_kg, day.shift_start_s, day.shift_end_s) == (
         "day",
         8000.0,
+        10000.0,
         6 * 3600,
         14 * 3600,
     )
     assert day.waste_streams == {"glass"}
     assert day.cost_per_km == 2.5
+    assert (day.start_depot, elsewhere.start_depot) == ("a-depot", "b-depot")
     assert (night.shift_start_s, night.shift_end_s) == (22 * 3600, 30 * 3600)
-    assert (problem.travel.detour_factor, problem.travel.speed_kmh) == (1.5, 30)
+    assert problem.travel == TravelModel(detour_factor=1.5, speed_kmh=30)
+
+
+def test_disposal_facilities_come_from_their_table(
+    db: psycopg.Connection, add_depot: AddRow, add_vehicle: AddRow, settings: PlannerSettings
+) -> None:
+    """A facility's opening hours, unloading time and streams reach the problem."""
+    add_depot()
+    add_vehicle("t1")
+    db.execute(
+        "INSERT INTO disposal_facilities (id, name, lat, lon, opens_at, closes_at, unload_s,"
+        " waste_streams) VALUES ('tip', 'Tip', 45.1, 7.1, '07:00', '17:30', 600, '{glass}')"
+    )
+    (facility,) = load_problem(db, DAY, settings).facilities
+    assert (facility.id, facility.opens_s, facility.closes_s, facility.unload_s) == (
+        "tip",
+        7 * 3600,
+        17 * 3600 + 1800,
+        600,
+    )
+    assert facility.waste_streams == {"glass"}
+
+
+def test_a_bins_weight_follows_its_stream(
+    db: psycopg.Connection,
+    add_bin: AddRow,
+    add_depot: AddRow,
+    add_vehicle: AddRow,
+    settings: PlannerSettings,
+) -> None:
+    """A stop's kilograms are its litres times its stream's density."""
+    add_depot()
+    add_vehicle("t1")
+    add_bin("glassy", 1, 0, [(T, 100.0)], volume_l=1000.0, stream="glass")
+    (stop,) = load_problem(db, DAY, settings).stops
+    assert (stop.demand_l, stop.demand_kg) == (1000.0, 300.0)
 
 
 def test_no_depot_or_no_vehicles_cannot_be_planned(

@@ -1,0 +1,1 @@
+"""Routing backends: each turns a `Problem` into `Tour`s; none of their types leak out."""

@@ -1,0 +1,129 @@
+"""Large days split by territory: sectors around the depot, solved in parallel, then joined.
+
+A day of thousands of stops is more than one OR-Tools search handles well in minutes (and
+its matrices grow with the square of the stops). The stops are swept by their bearing from
+the first depot into sectors of about `sector_size`; each sector gets a share of the fleet
+in proportion to its volume and is solved in its own process, with the sector's rows and
+columns of the travel matrices. The sectors' tours are joined into one plan (renumbered to
+the whole problem), which OR-Tools then improves across sector boundaries for the time that
+is left, when the whole problem is small enough to model at once.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from optimizer.backends.ortools_backend import OrtoolsParams, solve_ortools
+from optimizer.geo import TravelMatrices
+from optimizer.problem import GivenMatrices, Problem
+from optimizer.tour import Tour
+
+
+@dataclass(frozen=True)
+class Sector:
+    """A part of the problem: its own problem, and where its sites and vehicles come from."""
+
+    problem: Problem
+    sites: tuple[int, ...]
+    """For each site of the sector's problem, its matrix index in the whole problem."""
+    vehicles: tuple[int, ...]
+    """For each vehicle of the sector's problem, its index in the whole problem."""
+
+
+def sweep_sectors(problem: Problem, matrices: TravelMatrices, sector_size: int) -> list[Sector]:
+    """The problem cut into sectors of about `sector_size` stops by bearing from the depot."""
+    if sector_size < 1:
+        raise ValueError(f"sector_size must be at least 1, got {sector_size}")
+    count = min(math.ceil(len(problem.stops) / sector_size), len(problem.vehicles))
+    if count <= 1:
+        return [
+            Sector(problem, tuple(range(len(problem.sites))), tuple(range(len(problem.vehicles))))
+        ]
+    depot = problem.depots[0]
+    bearings = [math.atan2(s.lon - depot.lon, s.lat - depot.lat) for s in problem.stops]
+    order = sorted(range(len(problem.stops)), key=lambda i: bearings[i])
+    # Start the sweep at the widest gap between bearings, so no sector straddles it.
+    gaps = [
+        (bearings[order[(k + 1) % len(order)]] - bearings[order[k]]) % (2 * math.pi)
+        for k in range(len(order))
+    ]
+    start = (gaps.index(max(gaps)) + 1) % len(order)
+    order = order[start:] + order[:start]
+    chunks = [order[k * len(order) // count : (k + 1) * len(order) // count] for k in range(count)]
+    fleet = _share_fleet(problem, chunks)
+    terminals = tuple(range(problem.first_stop))
+    sectors = []
+    for chunk, vehicles in zip(chunks, fleet, strict=True):
+        sites = terminals + tuple(problem.first_stop + i for i in sorted(chunk))
+        index = np.array(sites)
+        sub = TravelMatrices(
+            matrices.distance_m[np.ix_(index, index)], matrices.duration_s[np.ix_(index, index)]
+        )
+        sub_problem = replace(
+            problem,
+            vehicles=tuple(problem.vehicles[v] for v in vehicles),
+            stops=tuple(problem.stops[i] for i in sorted(chunk)),
+            travel=GivenMatrices(sub),
+        )
+        sectors.append(Sector(sub_problem, sites, tuple(vehicles)))
+    return sectors
+
+
+def _share_fleet(problem: Problem, chunks: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Vehicles dealt to the sectors in proportion to their volume, at least one each."""
+    volumes = [sum(problem.stops[i].demand_l for i in chunk) or 1.0 for chunk in chunks]
+    total, fleet = sum(volumes), len(problem.vehicles)
+    wanted = [max(1, round(fleet * v / total)) for v in volumes]
+    while sum(wanted) > fleet:
+        wanted[wanted.index(max(wanted))] -= 1
+    while sum(wanted) < fleet:
+        shares = [v / w for v, w in zip(volumes, wanted, strict=True)]
+        wanted[shares.index(max(shares))] += 1
+    vehicles = list(range(fleet))
+    dealt, at = [], 0
+    for n in wanted:
+        dealt.append(vehicles[at : at + n])
+        at += n
+    return dealt
+
+
+def _solve_sector(sector: Sector, limit_s: float, params: OrtoolsParams) -> list[Tour]:
+    matrices = sector.problem.matrices()
+    found = solve_ortools(sector.problem, matrices, limit_s, params)
+    if found is None:
+        return []
+    return [
+        Tour(
+            sector.vehicles[t.vehicle],
+            tuple(sector.sites[s] for s in t.sites),
+            t.break_after,
+            t.depart_s,
+        )
+        for t in found[0]
+    ]
+
+
+def solve_by_sectors(
+    problem: Problem,
+    matrices: TravelMatrices,
+    limit_s: float,
+    params: OrtoolsParams,
+    sector_size: int,
+    workers: int = 2,
+) -> list[Tour]:
+    """Tours of the whole problem from its sectors, solved `workers` at a time."""
+    started = time.perf_counter()
+    sectors = sweep_sectors(problem, matrices, sector_size)
+    waves = math.ceil(len(sectors) / workers)
+    per_sector = max(1.0, (limit_s - (time.perf_counter() - started)) / waves)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [pool.submit(_solve_sector, s, per_sector, params) for s in sectors]
+        return [tour for future in futures for tour in future.result()]

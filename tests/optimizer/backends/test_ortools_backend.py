@@ -1,0 +1,219 @@
+"""Tests of the OR-Tools model: its nodes, arcs and domains, and the tours it answers with.
+
+Problems lie on the straight road of `on_a_line` (a km is 1000 m and 60 s; the depot at km
+0); whole plans, constraint by constraint, are tested through `solve` in `test_solve.py`.
+"""
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from optimizer import Depot, Facility, OrtoolsParams, Problem, Stop, Tour, Vehicle
+from optimizer.backends.ortools_backend import (
+    RoutingModel,
+    capacity_units,
+    demand_units,
+    solve_ortools,
+)
+from optimizer.schedule import Scheduler
+
+OnALine = Callable[..., Problem]
+StopKm = Callable[..., Stop]
+Van = Callable[..., Vehicle]
+
+FAST = OrtoolsParams(solution_limit=100)
+
+
+def _model(problem: Problem, params: OrtoolsParams = FAST) -> RoutingModel:
+    return RoutingModel(problem, problem.matrices(), params)
+
+
+def _tours(problem: Problem, params: OrtoolsParams = FAST, initial: Any = None) -> list[Tour]:
+    found = solve_ortools(problem, problem.matrices(), 0.5, params, initial)
+    assert found is not None
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"first_solution": "NEAREST"}, "first solution"),
+        ({"first_solution": "UNSET"}, "first solution"),
+        ({"metaheuristic": "UNSET"}, "metaheuristic"),
+        ({"solution_limit": 0}, "solution_limit"),
+        ({"neighbors": -1}, "neighbors"),
+        ({"trips": 0}, "trips"),
+    ],
+)
+def test_bad_params(fields: dict[str, Any], message: str) -> None:
+    """Unknown strategies and limits below their least are refused."""
+    with pytest.raises(ValueError, match=message):
+        OrtoolsParams(**fields)
+
+
+@pytest.mark.parametrize(
+    ("value", "demand", "capacity"),
+    [(100.0, 100, 100), (100.2, 101, 100), (99.9999999999, 100, 100), (1e-12, 0, 0)],
+)
+def test_loads_round_against_the_plan(value: float, demand: int, capacity: int) -> None:
+    """Demands round up and capacities down, so an integer plan fits the real loads."""
+    assert (demand_units(value), capacity_units(value, 10_000)) == (demand, capacity)
+
+
+def test_an_unlimited_capacity_is_the_bound() -> None:
+    """An infinite capacity (no weight limit) becomes the bound it is given."""
+    assert capacity_units(math.inf, 5000) == 5000
+
+
+def test_a_model_needs_vehicles_and_matching_matrices(
+    on_a_line: OnALine, stop_km: StopKm, van: Van
+) -> None:
+    """No fleet, or matrices of another problem, are refused."""
+    problem = on_a_line([stop_km("a", 1)], [van()])
+    with pytest.raises(ValueError, match="at least one vehicle"):
+        _model(on_a_line([stop_km("a", 1)], []))
+    other = on_a_line([stop_km("a", 1), stop_km("b", 2)], [van()]).matrices()
+    with pytest.raises(ValueError, match="do not match"):
+        RoutingModel(problem, other, FAST)
+
+
+def test_nodes_are_depots_facility_copies_stops_and_return_nodes(
+    on_a_line: OnALine, stop_km: StopKm, van: Van
+) -> None:
+    """Each facility has `trips` copies; each depot a return node standing for it."""
+    depots = [Depot("A", 0.0, 0.0), Depot("B", 20.0, 0.0)]
+    facilities = [Facility("F1", -1.0, 0.0), Facility("F2", 5.0, 0.0)]
+    stops = [stop_km("a", 2), stop_km("b", 8), stop_km("c", 18)]
+    vehicles = [van("ta"), van("tb", start_depot="B")]
+    model = _model(on_a_line(stops, vehicles, facilities, depots), OrtoolsParams(trips=2))
+    assert model.site_of == [0, 1, 2, 2, 3, 3, 4, 5, 6, 0, 1]
+    assert model.facility_nodes == [2, 3, 4, 5]
+    assert model.first_stop_node == 6
+
+
+def test_the_return_arc_unloads_on_the_way_home(
+    on_a_line: OnALine, stop_km: StopKm, van: Van
+) -> None:
+    """From a stop, the arc home goes through the facility on the shortest way there (with its
+    unloading time); from a facility or the depot it goes straight."""
+    facilities = [Facility("F1", -1.0, 0.0), Facility("F2", 5.0, 0.0, unload_s=100)]
+    model = _model(
+        on_a_line([stop_km("a", 2), stop_km("b", 8)], [van()], facilities), OrtoolsParams(trips=1)
+    )
+    home = len(model.site_of) - 1  # the depot's return node
+    a, b = model.first_stop_node, model.first_stop_node + 1
+    assert model.node_distance[a, home] == 3000 + 1000  # via F1
+    assert model.node_distance[b, home] == 3000 + 5000  # via F2
+    assert model.node_duration[b, home] == 180 + 100 + 300
+    assert model.node_distance[2, home] == 5000  # F2 goes straight home
+    assert model.node_distance[0, home] == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "timed"),
+    [({}, False), ({"service_s": 60}, True), ({"windows": ((0, 3600),)}, True)],
+)
+def test_time_is_modelled_only_when_it_matters(
+    on_a_line: OnALine, van: Van, fields: dict[str, Any], timed: bool
+) -> None:
+    """Without travel times, service, windows, breaks or hourly costs there is no time
+    dimension."""
+    problem = on_a_line([Stop("a", 0.0, 0.0, 100.0, **fields)], [van()])
+    assert (_model(problem).time is not None) is timed
+
+
+def test_service_starts_only_where_allowed(on_a_line: OnALine, stop_km: StopKm, van: Van) -> None:
+    """A stop's service may start inside its windows, clear of its forbidden interval."""
+    stop = stop_km("a", 1, service_s=10, windows=((100, 200), (300, 400)), forbidden=((150, 160),))
+    model = _model(on_a_line([stop], [van()]))
+    start = model.time.CumulVar(model.manager.NodeToIndex(model.first_stop_node))
+    moments = (99, 100, 140, 141, 159, 160, 199, 200, 299, 300, 399, 400)
+    assert [t for t in moments if start.Contains(t)] == [100, 140, 160, 199, 300, 399]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"windows": ((40_000, 50_000),)},  # after every shift
+        {"windows": ((1000, 2000),), "forbidden": ((0, 3000),)},
+        {"service_s": 600, "windows": ((1000, 2000),), "forbidden": ((1500, 2400),)},
+    ],
+)
+def test_a_stop_no_service_can_start_is_inactive(
+    on_a_line: OnALine, stop_km: StopKm, van: Van, fields: dict[str, Any]
+) -> None:
+    """A stop whose windows and forbidden intervals leave no start within the shifts is left
+    out of the model rather than making it fail."""
+    model = _model(on_a_line([stop_km("a", 1), stop_km("x", 2, **fields)], [van()]))
+    x = model.manager.NodeToIndex(model.first_stop_node + 1)
+    assert model.routing.ActiveVar(x).Max() == 0
+    assert [tour.sites for tour in model.tours(model.search(0.5))] == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"opens_s": 40_000, "closes_s": 50_000},  # after every shift
+        {"opens_s": 0, "closes_s": 100, "unload_s": 300},  # too short to unload
+    ],
+)
+def test_a_facility_that_cannot_unload_is_inactive(
+    on_a_line: OnALine, stop_km: StopKm, van: Van, fields: dict[str, Any]
+) -> None:
+    """Copies of a facility that can unload no one within its hours and the shifts are never
+    visited; the plan unloads elsewhere."""
+    facilities = [Facility("F", 3.0, 0.0, **fields), Facility("G", -3.0, 0.0)]
+    problem = on_a_line([stop_km("a", 1)], [van()], facilities)
+    model = _model(problem, OrtoolsParams(solution_limit=100, trips=1))
+    assert model.routing.ActiveVar(model.manager.NodeToIndex(model.facility_nodes[0])).Max() == 0
+    assert [tour.sites for tour in model.tours(model.search(0.5))] == [(3, 2)]  # a, then G
+
+
+def test_a_vehicle_without_time_to_work_stays_home(
+    on_a_line: OnALine, stop_km: StopKm, van: Van
+) -> None:
+    """A vehicle whose depot opens after its shift is over has no route; the others work."""
+    depots = [Depot("A", 0.0, 0.0), Depot("B", 1.0, 0.0, opens_s=40_000, closes_s=50_000)]
+    vehicles = [van("late", start_depot="B"), van("early", start_depot="A")]
+    tours = _tours(on_a_line([stop_km("a", 1)], vehicles, depots=depots))
+    assert [(tour.vehicle, tour.sites) for tour in tours] == [(1, (2,))]
+
+
+def test_tours_end_with_the_nearest_open_facility(
+    on_a_line: OnALine, stop_km: StopKm, van: Van
+) -> None:
+    """The final unloading is made explicit, at the facility on the shortest way home unless it
+    is closed by then."""
+    facilities = [Facility("F1", 3.0, 0.0, closes_s=3000), Facility("F2", -5.0, 0.0)]
+    stops = [stop_km("a", 2, windows=((3600, 4000),))]
+    problem = on_a_line(stops, [van()], facilities)
+    (tour,) = _tours(problem)
+    assert tour.sites == (3, 2)  # a, then F2
+    assert Scheduler(problem, problem.matrices()).timing(tour).feasible
+
+
+def test_trips_cap_the_disposal_visits(on_a_line: OnALine, stop_km: StopKm, van: Van) -> None:
+    """With one copy of the facility a vehicle unloads twice at most (once on the way home):
+    two of six full loads are left out."""
+    stops = [stop_km(f"s{i}", i, 1000) for i in range(1, 7)]
+    problem = on_a_line(stops, [van()], [Facility("F", 0.0, 0.0)])
+    (tour,) = _tours(problem, OrtoolsParams(solution_limit=100, trips=1))
+    assert tour.sites.count(1) == 2
+    assert len(tour.sites) == 4
+
+
+@pytest.mark.parametrize(("takes", "unloads_p_at"), [(frozenset(), 1), (frozenset({"glass"}), 2)])
+def test_the_search_starts_from_initial_tours(
+    on_a_line: OnALine, stop_km: StopKm, van: Van, takes: frozenset[str], unloads_p_at: int
+) -> None:
+    """Initial tours are the first solution of the search; their final unloading is left to
+    the return node (the nearest facility) unless the load is of a stream some facility
+    refuses, when it stays as given."""
+    facilities = [Facility("Fg", 4.0, 0.0, waste_streams=takes), Facility("Fp", -2.0, 0.0)]
+    stops = [stop_km("g", 2, waste_stream="glass"), stop_km("p", 3, waste_stream="paper")]
+    problem = on_a_line(stops, [van("t1"), van("t2")], facilities)
+    initial = [Tour(0, (4, 2)), Tour(1, (3, 1))]  # t1: p, then Fp; t2: g, then Fg
+    tours = _tours(problem, OrtoolsParams(solution_limit=1), initial)
+    assert [(tour.vehicle, tour.sites) for tour in tours] == [(0, (4, unloads_p_at)), (1, (3, 1))]
