@@ -98,7 +98,8 @@ def run_one(case: Case, solver: str, seed: int) -> Outcome:
     if solver == "pyvrp":
         return _pyvrp_own(case, seed, started)
     from optimizer import OrtoolsParams, SolveParams, SolverError, solve
-    from optimizer.read import read_kim, read_vrplib
+    from optimizer.kim import read_kim
+    from optimizer.read import read_vrplib
 
     instance = read_kim(case.path) if case.kind == "kim" else read_vrplib(case.path)
     params = {

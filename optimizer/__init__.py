@@ -4,7 +4,7 @@ The flow is build -> immutable `Problem` -> `solve(problem, time_limit_s, seed, 
 `Result`, verified by `check`; `plan_day` runs it against the database.
 """
 
-from optimizer.backends.ortools_backend import OrtoolsParams
+from optimizer.backends.ortools_params import OrtoolsParams
 from optimizer.check import Violation, ViolationKind, check, verify
 from optimizer.errors import PlanCheckError, PlanningError, SolverError
 from optimizer.geo import TravelMatrices, TravelModel, haversine_m, haversine_matrix

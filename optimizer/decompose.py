@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from optimizer.backends.ortools_backend import OrtoolsParams, solve_ortools
+from optimizer.backends.ortools_backend import solve_ortools
+from optimizer.backends.ortools_params import OrtoolsParams
 from optimizer.geo import TravelMatrices
 from optimizer.problem import GivenMatrices, Problem
 from optimizer.tour import Tour

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from optimizer.backends.ortools_backend import OrtoolsParams
+from optimizer.backends.ortools_params import OrtoolsParams
 from optimizer.settings import PlannerSettings
 from optimizer.solve import SolveParams, solve
 from optimizer.store import load_problem, save_plan

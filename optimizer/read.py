@@ -1,5 +1,5 @@
 """Benchmark instances as `Problem`s: VRPLIB files (CVRP X set, Solomon and Gehring-Homberger
-VRPTW) and the waste-collection instances of Kim, Kim & Sahoo (2006).
+VRPTW); the waste-collection instances of Kim, Kim & Sahoo (2006) are read by `kim.py`.
 
 Costs. Every vehicle costs `COST_PER_KM` = 1000 per km and nothing per hour, so a route costs
 exactly its distance in matrix units (the matrices count "metres"; 1000 of them per km). The
@@ -14,9 +14,6 @@ so `result.cost / instance.scale` compares with `Instance.bks`:
   truncated to one decimal, held in tenths: floor(10 * euclid), scale 10. Durations equal
   distances, so time windows and service times are scaled by 10 as well; they must stay
   within 172800.
-- Kim et al.: Manhattan distance, feet * 0.3048 rounded to whole metres, scale 1 (the cost is
-  in metres; the literature reports miles, 1609.344 m); travel times in whole seconds at the
-  instance's speed.
 
 Windows. The files' windows include their end (the latest start); `Problem`'s windows leave
 it out, so a window [e, l] becomes (e, l + 1) in the problem's integer units.
@@ -51,7 +48,6 @@ from optimizer.problem import (
     MAX_TIME_S,
     Break,
     Depot,
-    Facility,
     GivenMatrices,
     Problem,
     Stop,
@@ -66,12 +62,6 @@ COST_PER_KM = 1000.0
 """Per 1000 matrix units: a route costs its distance in matrix units."""
 DIMACS_SCALE = 10
 """Matrix units per unit of distance and time under the DIMACS convention (tenths)."""
-FEET_M = 0.3048
-FEET_PER_MILE = 5280
-LUNCH_FROM_S = 11 * 3600
-"""Kim et al.: the lunch break starts between 11:00..."""
-LUNCH_TO_S = 12 * 3600
-"""...and 12:00 (so a one-hour lunch lies between 11:00 and 13:00)."""
 
 PathLike = str | os.PathLike[str]
 
@@ -145,9 +135,9 @@ def read_vrplib_solution(path: PathLike) -> Solution:
             if line.lower().startswith("route"):
                 _, _, customers = line.partition(":")
                 what = f"line {number}: customer"
-                routes.append(tuple(_integer(c, what) for c in customers.split()))
+                routes.append(tuple(parse_integer(c, what) for c in customers.split()))
             elif line.lower().startswith("cost"):
-                cost = _number(line[4:].strip(), f"line {number}: cost")
+                cost = parse_number(line[4:].strip(), f"line {number}: cost")
         if cost is None:
             raise ValueError("no Cost line")
         return Solution(tuple(routes), cost)
@@ -171,39 +161,6 @@ def solution_tours(instance: Instance, solution: Solution) -> tuple[Tour, ...]:
         tours.append(Tour(vehicle, tuple(index[str(c)] for c in route)))
     return tuple(tours)
 
-
-def read_kim(path: PathLike) -> Instance:
-    """One of Kim, Kim & Sahoo's (2006) waste-collection instances (`102_stop.txt`, ...).
-
-    Five header lines (vehicle capacity in yd3, yd3 a vehicle may collect per day, stops a
-    vehicle may serve per day, lunch in seconds, speed in mph), a line of column names, then
-    one line per site: id, x and y in feet, earliest and latest service start (HHMM),
-    service seconds, load in yd3, and type (0 depot, 1 stop, 2 landfill).
-
-    The depot's hours are the vehicles' shift. A landfill is a `Facility`: open from its
-    earliest start until its latest start plus its unloading time (its service). A stop gets
-    its window, service and load (`demand_l` holds yd3, as `capacity_l` does). Every vehicle
-    lunches for the header's seconds, starting between 11:00 and 12:00 (the header's rule;
-    the description's "one hour between 11 a.m. and 1 p.m." is the same), unless its route
-    is back by 11:00. A time whose minutes read 60 or more (1675, 0775, 875 in 1932_stop and
-    2100_stop) is taken as hundredths of an hour (16:45, 07:45, 08:45), as they look.
-
-    `Problem` cannot express the daily limits on a vehicle's volume and number of stops:
-    they are read and only used to size the fleet, which is twice the largest of three lower
-    bounds, plus 2: total load over the daily volume, stops over the daily stop limit, and
-    service and unloading time (a full load per disposal trip) over the working time (shift
-    less lunch). Kim et al. report 2 to 11 vehicles on the five smaller instances; this
-    gives 6 to 22, and unused vehicles cost nothing. The instances have no machine-readable
-    best-known cost: `bks` is None.
-    """
-    path = Path(path)
-    try:
-        return _kim_instance(path.read_text(encoding="utf-8").splitlines(), path.stem)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
-
-
-# VRPLIB ------------------------------------------------------------------------------------
 
 _HEADER_LINE = re.compile(r"^([A-Z_]+)\s*:\s*(.*)$")
 
@@ -244,10 +201,10 @@ def _vrplib_problem(
     weights = _required(header, "EDGE_WEIGHT_TYPE")
     if weights != "EUC_2D":
         raise ValueError(f"unknown EDGE_WEIGHT_TYPE {weights!r} (EUC_2D only)")
-    dimension = _integer(_required(header, "DIMENSION"), "DIMENSION")
+    dimension = parse_integer(_required(header, "DIMENSION"), "DIMENSION")
     if dimension < 2:
         raise ValueError(f"DIMENSION must be at least 2, got {dimension}")
-    capacity = _number(_required(header, "CAPACITY"), "CAPACITY")
+    capacity = parse_number(_required(header, "CAPACITY"), "CAPACITY")
     coords = _table(sections, "NODE_COORD_SECTION", dimension, 2)
     demands = [row[0] for row in _table(sections, "DEMAND_SECTION", dimension, 1)]
     depot = _depot(sections, dimension)
@@ -276,7 +233,7 @@ def _vrplib_problem(
     fleet = (
         _vrplib_fleet(name, [demands[node] for node in order[1:]], capacity)
         if given is None
-        else _integer(given, "VEHICLES")
+        else parse_integer(given, "VEHICLES")
     )
     if fleet < 1:
         raise ValueError(f"VEHICLES must be at least 1, got {fleet}")
@@ -285,7 +242,7 @@ def _vrplib_problem(
     problem = Problem(
         day_start=DAY_START,
         depots=(Depot(str(depot), x, y, opens_s=opens_s, closes_s=closes_s),),
-        vehicles=_fleet(fleet, capacity, opens_s, closes_s, lunch=None),
+        vehicles=uniform_fleet(fleet, capacity, opens_s, closes_s, lunch=None),
         stops=stops,
         travel=GivenMatrices(TravelMatrices(distance, duration)),
     )
@@ -315,7 +272,7 @@ def _dimacs_times(
     if "SERVICE_TIME_SECTION" in sections:
         service = [row[0] for row in _table(sections, "SERVICE_TIME_SECTION", dimension, 1)]
     else:
-        service = [_number(header.get("SERVICE_TIME", "0"), "SERVICE_TIME")] * dimension
+        service = [parse_number(header.get("SERVICE_TIME", "0"), "SERVICE_TIME")] * dimension
     return _Times(
         depot_hours=windows[depot],
         windows=[((start, end + 1),) for start, end in windows],
@@ -351,10 +308,10 @@ def _table(
     for row in rows:
         if len(row) != width + 1:
             raise ValueError(f"{name}: expected a node and {width} values, got {' '.join(row)!r}")
-        node = _integer(row[0], f"{name} node")
+        node = parse_integer(row[0], f"{name} node")
         if not 1 <= node <= dimension or values[node - 1] is not None:
             raise ValueError(f"{name}: node {node} is repeated or outside 1..{dimension}")
-        values[node - 1] = [_number(value, f"{name} node {node}") for value in row[1:]]
+        values[node - 1] = [parse_number(value, f"{name} node {node}") for value in row[1:]]
     return [row for row in values if row is not None]
 
 
@@ -363,7 +320,7 @@ def _depot(sections: dict[str, list[list[str]]], dimension: int) -> int:
     if "DEPOT_SECTION" not in sections:
         raise ValueError("DEPOT_SECTION is missing")
     tokens = [token for row in sections["DEPOT_SECTION"] for token in row]
-    nodes = [_integer(token, "DEPOT_SECTION") for token in tokens]
+    nodes = [parse_integer(token, "DEPOT_SECTION") for token in tokens]
     depots = nodes[: nodes.index(-1)] if -1 in nodes else nodes
     if len(depots) != 1:
         raise ValueError(f"DEPOT_SECTION must name one depot, got {len(depots)}")
@@ -387,158 +344,32 @@ def _squared_distances(points: NDArray[np.float64]) -> NDArray[np.float64]:
     return squared
 
 
-# Kim, Kim & Sahoo --------------------------------------------------------------------------
-
-KIM_HEADER_LINES = 5
-KIM_FIELDS = 8
-
-
-@dataclass(frozen=True)
-class _KimSite:
-    id: str
-    x: float
-    y: float
-    window: Window
-    """Earliest and latest start, both included."""
-    service_s: int
-    load: float
-    kind: int
+def _required(header: dict[str, str], key: str) -> str:
+    if key not in header:
+        raise ValueError(f"{key} is missing")
+    return header[key]
 
 
-def _kim_instance(lines: list[str], name: str) -> Instance:
-    if len(lines) <= KIM_HEADER_LINES:
-        raise ValueError(f"expected {KIM_HEADER_LINES} header lines and a column line")
-    header = lines[:KIM_HEADER_LINES]
-    values = [_number(_first(line), f"header line {i}") for i, line in enumerate(header, 1)]
-    capacity, volume_per_day, stops_per_day, lunch_s, speed_mph = values
-    if min(capacity, volume_per_day, stops_per_day, speed_mph) <= 0 or lunch_s < 0:
-        raise ValueError(
-            "header: capacity, daily volume, daily stops and speed must be > 0, lunch >= 0"
-        )
-    if not lines[KIM_HEADER_LINES].lstrip().lower().startswith("stop_id"):
-        raise ValueError(f"line {KIM_HEADER_LINES + 1}: expected the column line (Stop_ID ...)")
-    sites = [
-        _kim_site(line.split(), number)
-        for number, line in enumerate(lines[KIM_HEADER_LINES + 1 :], start=KIM_HEADER_LINES + 2)
-        if line.strip()
-    ]
-    depots = [site for site in sites if site.kind == 0]
-    landfills = [site for site in sites if site.kind == 2]
-    stops = [site for site in sites if site.kind == 1]
-    if len(depots) != 1:
-        raise ValueError(f"expected one depot (type 0), got {len(depots)}")
-    if not landfills:
-        raise ValueError("no landfill (type 2)")
-    depot = depots[0]
-    opens_s, closes_s = depot.window
-    lunch = Break(LUNCH_FROM_S, LUNCH_TO_S, round(lunch_s)) if lunch_s > 0 else None
-    work_s = closes_s - opens_s - (0 if lunch is None else lunch.duration_s)
-    limits = _DailyLimits(capacity, volume_per_day, stops_per_day, work_s)
-    problem = Problem(
-        day_start=DAY_START,
-        depots=(Depot(depot.id, depot.x, depot.y, opens_s=opens_s, closes_s=closes_s),),
-        vehicles=_fleet(limits.fleet(stops, landfills), capacity, opens_s, closes_s, lunch),
-        stops=tuple(
-            Stop(
-                s.id,
-                s.x,
-                s.y,
-                demand_l=s.load,
-                service_s=s.service_s,
-                windows=((s.window[0], s.window[1] + 1),),
-            )
-            for s in stops
-        ),
-        facilities=tuple(
-            Facility(
-                f.id,
-                f.x,
-                f.y,
-                opens_s=f.window[0],
-                closes_s=f.window[1] + f.service_s,
-                unload_s=f.service_s,
-            )
-            for f in landfills
-        ),
-        travel=GivenMatrices(_manhattan([depot, *landfills, *stops], speed_mph)),
-    )
-    return Instance(name, problem, bks=None, scale=1)
+def parse_number(text: str, what: str) -> float:
+    """A finite number read from a file's field; `what` names it in the error."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{what}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what}: {text!r} is not a finite number")
+    return value
 
 
-@dataclass(frozen=True)
-class _DailyLimits:
-    """What one vehicle may do in a day, for sizing the fleet (see `read_kim`)."""
-
-    capacity: float
-    volume: float
-    stops: float
-    work_s: int
-    """The shift less lunch."""
-
-    def fleet(self, stops: Sequence[_KimSite], landfills: Sequence[_KimSite]) -> int:
-        """Twice the largest lower bound on the vehicles needed, plus 2; one per stop at most."""
-        load = sum(stop.load for stop in stops)
-        unloading_s = math.ceil(load / self.capacity) * min(f.service_s for f in landfills)
-        bound = max(
-            math.ceil(load / self.volume),
-            math.ceil(len(stops) / self.stops),
-            math.ceil((sum(stop.service_s for stop in stops) + unloading_s) / max(1, self.work_s)),
-        )
-        return max(1, min(len(stops), 2 * bound + 2))
+def parse_integer(text: str, what: str) -> int:
+    """An integer read from a file's field; `what` names it in the error."""
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{what}: {text!r} is not an integer") from None
 
 
-def _kim_site(fields: list[str], number: int) -> _KimSite:
-    where = f"line {number}"
-    if len(fields) != KIM_FIELDS:
-        raise ValueError(f"{where}: expected {KIM_FIELDS} fields, got {len(fields)}")
-    stop_id, x, y, early, late, service, load, kind = fields
-    site_kind = _integer(kind, f"{where}: type")
-    if site_kind not in (0, 1, 2):
-        raise ValueError(f"{where}: unknown type {site_kind} (0 depot, 1 stop, 2 landfill)")
-    window = (_clock_s(early, where), _clock_s(late, where))
-    if window[0] > window[1]:
-        raise ValueError(f"{where}: earliest start {early} after latest {late}")
-    seconds = _number(service, f"{where}: service")
-    if seconds < 0:
-        raise ValueError(f"{where}: negative service time {service}")
-    return _KimSite(
-        stop_id,
-        _number(x, f"{where}: x"),
-        _number(y, f"{where}: y"),
-        window,
-        round(seconds),
-        _number(load, f"{where}: load"),
-        site_kind,
-    )
-
-
-def _clock_s(text: str, where: str) -> int:
-    """Seconds after midnight of an HHMM time; minutes of 60 or more are hundredths of an hour."""
-    value = _number(text, f"{where}: time")
-    if not (value.is_integer() and 0 <= value <= 2400):
-        raise ValueError(f"{where}: {text!r} is not a time HHMM within 0000..2400")
-    hours, minutes = divmod(int(value), 100)
-    if minutes >= 60:
-        return round((hours + minutes / 100) * 3600)
-    return hours * 3600 + minutes * 60
-
-
-def _manhattan(sites: Sequence[_KimSite], speed_mph: float) -> TravelMatrices:
-    """Whole metres and seconds of the Manhattan distance in feet, driven at `speed_mph`."""
-    x = np.array([site.x for site in sites], dtype=np.float64)
-    y = np.array([site.y for site in sites], dtype=np.float64)
-    feet = np.abs(x[:, None] - x[None, :]) + np.abs(y[:, None] - y[None, :])
-    seconds = feet / FEET_PER_MILE / speed_mph * 3600
-    return TravelMatrices(
-        distance_m=np.floor(feet * FEET_M + 0.5).astype(np.int64),
-        duration_s=np.floor(seconds + 0.5).astype(np.int64),
-    )
-
-
-# Shared ------------------------------------------------------------------------------------
-
-
-def _fleet(
+def uniform_fleet(
     size: int, capacity: float, start_s: int, end_s: int, lunch: Break | None
 ) -> tuple[Vehicle, ...]:
     """`size` identical vehicles `v0`, `v1`, ... costing their distance in matrix units."""
@@ -554,31 +385,3 @@ def _fleet(
         )
         for i in range(size)
     )
-
-
-def _required(header: dict[str, str], key: str) -> str:
-    if key not in header:
-        raise ValueError(f"{key} is missing")
-    return header[key]
-
-
-def _first(line: str) -> str:
-    fields = line.split()
-    return fields[0] if fields else ""
-
-
-def _number(text: str, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{what}: {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{what}: {text!r} is not a finite number")
-    return value
-
-
-def _integer(text: str, what: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{what}: {text!r} is not an integer") from None

@@ -28,6 +28,10 @@ class PlannerSettings(ServiceSettings):
     solution_limit: int | None = Field(default=None, ge=1)
     """Stop the search after this many solutions (repeatable runs); None: the time limit only."""
     seed: int = Field(default=0, ge=0)
+    osrm_url: str | None = None
+    """An OSRM-compatible table service for road distances; None: great-circle distances."""
+    matrix_cache_dir: str | None = None
+    """Where road matrices are kept between runs; None: not kept."""
     backend: Literal["auto", "ortools", "pyvrp"] = "auto"
     """Which routing backend searches; auto runs PyVRP beside OR-Tools when it can."""
 

@@ -28,7 +28,8 @@ from typing import Literal
 
 import ortools
 
-from optimizer.backends.ortools_backend import OrtoolsParams, solve_ortools
+from optimizer.backends.ortools_backend import solve_ortools
+from optimizer.backends.ortools_params import OrtoolsParams
 from optimizer.check import verify
 from optimizer.decompose import solve_by_sectors
 from optimizer.errors import PyvrpError, SolverError

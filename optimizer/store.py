@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -14,7 +15,8 @@ from psycopg.types.json import Jsonb
 
 from optimizer.errors import PlanningError
 from optimizer.geo import TravelModel
-from optimizer.problem import DAY_S, Depot, Facility, Problem, Stop, Vehicle
+from optimizer.osrm import OsrmTable
+from optimizer.problem import DAY_S, Depot, Facility, Problem, Stop, TravelSource, Vehicle
 from optimizer.result import Result
 from optimizer.settings import PlannerSettings
 from optimizer.streams import weight_kg
@@ -124,8 +126,16 @@ def load_problem(
         vehicles=vehicles,
         stops=tuple(stops),
         facilities=facilities,
-        travel=TravelModel(settings.detour_factor, settings.speed_kmh),
+        travel=_travel(settings),
     )
+
+
+def _travel(settings: PlannerSettings) -> TravelSource:
+    """Road matrices from the table service when one is configured, else great-circle."""
+    if settings.osrm_url:
+        cache = Path(settings.matrix_cache_dir) if settings.matrix_cache_dir else None
+        return OsrmTable(settings.osrm_url, cache_dir=cache)
+    return TravelModel(settings.detour_factor, settings.speed_kmh)
 
 
 def _end_seconds(start: time, end: time) -> int:

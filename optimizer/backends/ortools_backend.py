@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from optimizer.backends.ortools_params import OrtoolsParams, search_parameters
 from optimizer.geo import TravelMatrices
 from optimizer.problem import Problem, Stop, Vehicle
 from optimizer.schedule import Scheduler, earliest_start
@@ -46,48 +47,6 @@ from optimizer.tour import Tour
 COST_SCALE = 1000
 """Integer cost units per unit of currency."""
 _EPSILON = 1e-9
-_FIRST_SOLUTIONS = frozenset(routing_enums_pb2.FirstSolutionStrategy.Value.keys()) - {"UNSET"}
-_METAHEURISTICS = frozenset(routing_enums_pb2.LocalSearchMetaheuristic.Value.keys()) - {"UNSET"}
-
-
-@dataclass(frozen=True)
-class OrtoolsParams:
-    """How OR-Tools searches; the defaults are the tuned ones (see docs/optimizer.md)."""
-
-    first_solution: str | None = None
-    """An OR-Tools first solution strategy, by name; None: savings when time neither costs
-    nor constrains anything (it builds the best capacitated routes), else parallel cheapest
-    insertion (savings ignores time windows and breaks, and fails on them)."""
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    """An OR-Tools local search metaheuristic, by name."""
-    iterated_local_search: bool = False
-    """Perturb by ruin and recreate (SISR) between local searches."""
-    sisr_max_string: int = 10
-    """Ruin: longest string of consecutive visits removed from one route."""
-    sisr_removed: int = 10
-    """Ruin: visits removed on average."""
-    neighbors: int = 0
-    """Local search moves consider this many nearest neighbours of a node (0: all)."""
-    guided_local_search_lambda: float = 0.1
-    solution_limit: int | None = None
-    """Stop after this many solutions; makes a run exactly repeatable."""
-    log_search: bool = False
-    trips: int | None = None
-    """Disposal trips a day per facility and vehicle at most; None: as many as loads need."""
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Further search parameters by their protobuf name (e.g. {"use_full_propagation": True})."""
-
-    def __post_init__(self) -> None:
-        if self.first_solution is not None and self.first_solution not in _FIRST_SOLUTIONS:
-            raise ValueError(f"unknown first solution strategy: {self.first_solution!r}")
-        if self.metaheuristic not in _METAHEURISTICS:
-            raise ValueError(f"unknown local search metaheuristic: {self.metaheuristic!r}")
-        if self.solution_limit is not None and self.solution_limit < 1:
-            raise ValueError(f"solution_limit must be at least 1, got {self.solution_limit}")
-        if self.neighbors < 0:
-            raise ValueError(f"neighbors must be >= 0, got {self.neighbors}")
-        if self.trips is not None and self.trips < 1:
-            raise ValueError(f"trips must be at least 1, got {self.trips}")
 
 
 def demand_units(value: float) -> int:
@@ -375,7 +334,7 @@ class RoutingModel:
         first = self.params.first_solution
         if first is None:
             first = "PARALLEL_CHEAPEST_INSERTION" if self.time is not None else "SAVINGS"
-        parameters = _search_parameters(time_limit_s, self.params, first, len(self.site_of))
+        parameters = search_parameters(time_limit_s, self.params, first, len(self.site_of))
         if initial:
             routes: list[list[int]] = [[] for _ in self.problem.vehicles]
             for tour in initial:
@@ -477,36 +436,6 @@ def _window(cumul: Any, stop: Stop, horizon: int) -> None:
         low = max(0, start - stop.service_s + 1)
         if low <= end - 1:
             cumul.RemoveInterval(low, end - 1)
-
-
-def _search_parameters(
-    time_limit_s: float, params: OrtoolsParams, first_solution: str, nodes: int
-) -> Any:
-    search: Any = pywrapcp.DefaultRoutingSearchParameters()
-    strategies = routing_enums_pb2.FirstSolutionStrategy.Value
-    search.first_solution_strategy = strategies.Value(first_solution)
-    heuristics = routing_enums_pb2.LocalSearchMetaheuristic.Value
-    search.local_search_metaheuristic = heuristics.Value(params.metaheuristic)
-    search.guided_local_search_lambda_coefficient = params.guided_local_search_lambda
-    if params.iterated_local_search:
-        # Slack induction by string removals (Christiaens and Vanden Berghe, 2020): remove
-        # strings of nearby visits from neighbouring routes, re-insert them greedily.
-        search.use_iterated_local_search = True
-        ruin_recreate = search.iterated_local_search_parameters.ruin_recreate_parameters
-        sisr = ruin_recreate.ruin_strategies.add().sisr
-        sisr.max_removed_sequence_size = params.sisr_max_string
-        sisr.avg_num_removed_visits = params.sisr_removed
-        sisr.bypass_factor = 0.01
-    if params.neighbors and params.neighbors < nodes:
-        search.ls_operator_neighbors_ratio = params.neighbors / nodes
-        search.ls_operator_min_neighbors = params.neighbors
-    search.time_limit.FromMilliseconds(max(1, round(time_limit_s * 1000)))
-    if params.solution_limit is not None:
-        search.solution_limit = params.solution_limit
-    search.log_search = params.log_search
-    for name, value in params.extra.items():
-        setattr(search, name, value)
-    return search
 
 
 def solve_ortools(

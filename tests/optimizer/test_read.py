@@ -12,12 +12,12 @@ import pytest
 
 from optimizer import Break, Facility, Problem, Stop
 from optimizer.check import check
+from optimizer.kim import read_kim
 from optimizer.read import (
     COST_PER_KM,
     DAY_START,
     Instance,
     Solution,
-    read_kim,
     read_vrplib,
     read_vrplib_solution,
     solution_tours,

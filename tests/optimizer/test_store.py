@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -19,6 +20,7 @@ from optimizer import (
     load_problem,
     save_plan,
 )
+from optimizer.osrm import OsrmTable
 
 DAY = date(2025, 3, 3)
 T = datetime(2025, 3, 2, 12, tzinfo=UTC)
@@ -215,3 +217,14 @@ def test_a_plan_that_does_not_fit_stores_nothing(
     with pytest.raises(PlanningError, match="does not fit"):
         save_plan(db, DAY, _result("ghost"), {})
     assert db.execute("SELECT count(*) FROM plans").fetchone() == (0,)
+
+
+def test_a_table_service_gives_road_travel(
+    db: psycopg.Connection, add_depot: AddRow, add_vehicle: AddRow, tmp_path: Path
+) -> None:
+    """With a table service configured, the problem travels by its road matrices, cached."""
+    add_depot()
+    add_vehicle("t1")
+    settings = PlannerSettings(osrm_url="http://osrm:5000", matrix_cache_dir=str(tmp_path))
+    travel = load_problem(db, DAY, settings).travel
+    assert travel == OsrmTable("http://osrm:5000", cache_dir=tmp_path)

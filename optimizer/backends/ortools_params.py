@@ -1,0 +1,81 @@
+"""How the OR-Tools backend searches: its parameters, and OR-Tools' search parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+_FIRST_SOLUTIONS = frozenset(routing_enums_pb2.FirstSolutionStrategy.Value.keys()) - {"UNSET"}
+_METAHEURISTICS = frozenset(routing_enums_pb2.LocalSearchMetaheuristic.Value.keys()) - {"UNSET"}
+
+
+@dataclass(frozen=True)
+class OrtoolsParams:
+    """How OR-Tools searches; the defaults are the tuned ones (see docs/optimizer.md)."""
+
+    first_solution: str | None = None
+    """An OR-Tools first solution strategy, by name; None: savings when time neither costs
+    nor constrains anything (it builds the best capacitated routes), else parallel cheapest
+    insertion (savings ignores time windows and breaks, and fails on them)."""
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    """An OR-Tools local search metaheuristic, by name."""
+    iterated_local_search: bool = False
+    """Perturb by ruin and recreate (SISR) between local searches."""
+    sisr_max_string: int = 10
+    """Ruin: longest string of consecutive visits removed from one route."""
+    sisr_removed: int = 10
+    """Ruin: visits removed on average."""
+    neighbors: int = 0
+    """Local search moves consider this many nearest neighbours of a node (0: all)."""
+    guided_local_search_lambda: float = 0.1
+    solution_limit: int | None = None
+    """Stop after this many solutions; makes a run exactly repeatable."""
+    log_search: bool = False
+    trips: int | None = None
+    """Disposal trips a day per facility and vehicle at most; None: as many as loads need."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Further search parameters by their protobuf name (e.g. {"use_full_propagation": True})."""
+
+    def __post_init__(self) -> None:
+        if self.first_solution is not None and self.first_solution not in _FIRST_SOLUTIONS:
+            raise ValueError(f"unknown first solution strategy: {self.first_solution!r}")
+        if self.metaheuristic not in _METAHEURISTICS:
+            raise ValueError(f"unknown local search metaheuristic: {self.metaheuristic!r}")
+        if self.solution_limit is not None and self.solution_limit < 1:
+            raise ValueError(f"solution_limit must be at least 1, got {self.solution_limit}")
+        if self.neighbors < 0:
+            raise ValueError(f"neighbors must be >= 0, got {self.neighbors}")
+        if self.trips is not None and self.trips < 1:
+            raise ValueError(f"trips must be at least 1, got {self.trips}")
+
+
+def search_parameters(
+    time_limit_s: float, params: OrtoolsParams, first_solution: str, nodes: int
+) -> Any:
+    search: Any = pywrapcp.DefaultRoutingSearchParameters()
+    strategies = routing_enums_pb2.FirstSolutionStrategy.Value
+    search.first_solution_strategy = strategies.Value(first_solution)
+    heuristics = routing_enums_pb2.LocalSearchMetaheuristic.Value
+    search.local_search_metaheuristic = heuristics.Value(params.metaheuristic)
+    search.guided_local_search_lambda_coefficient = params.guided_local_search_lambda
+    if params.iterated_local_search:
+        # Slack induction by string removals (Christiaens and Vanden Berghe, 2020): remove
+        # strings of nearby visits from neighbouring routes, re-insert them greedily.
+        search.use_iterated_local_search = True
+        ruin_recreate = search.iterated_local_search_parameters.ruin_recreate_parameters
+        sisr = ruin_recreate.ruin_strategies.add().sisr
+        sisr.max_removed_sequence_size = params.sisr_max_string
+        sisr.avg_num_removed_visits = params.sisr_removed
+        sisr.bypass_factor = 0.01
+    if params.neighbors and params.neighbors < nodes:
+        search.ls_operator_neighbors_ratio = params.neighbors / nodes
+        search.ls_operator_min_neighbors = params.neighbors
+    search.time_limit.FromMilliseconds(max(1, round(time_limit_s * 1000)))
+    if params.solution_limit is not None:
+        search.solution_limit = params.solution_limit
+    search.log_search = params.log_search
+    for name, value in params.extra.items():
+        setattr(search, name, value)
+    return search
