@@ -333,7 +333,7 @@ class RoutingModel:
         """The best assignment found within the limits, or None."""
         first = self.params.first_solution
         if first is None:
-            first = "PARALLEL_CHEAPEST_INSERTION" if self.time is not None else "SAVINGS"
+            first = "PARALLEL_CHEAPEST_INSERTION" if self.time is not None else "PATH_CHEAPEST_ARC"
         parameters = search_parameters(time_limit_s, self.params, first, len(self.site_of))
         if initial:
             routes: list[list[int]] = [[] for _ in self.problem.vehicles]

@@ -16,9 +16,9 @@ class OrtoolsParams:
     """How OR-Tools searches; the defaults are the tuned ones (see docs/optimizer.md)."""
 
     first_solution: str | None = None
-    """An OR-Tools first solution strategy, by name; None: savings when time neither costs
-    nor constrains anything (it builds the best capacitated routes), else parallel cheapest
-    insertion (savings ignores time windows and breaks, and fails on them)."""
+    """An OR-Tools first solution strategy, by name; None: path cheapest arc when time
+    neither costs nor constrains anything, else parallel cheapest insertion (the others
+    left dozens of Kim's stops out under time windows and breaks; see docs/optimizer.md)."""
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     """An OR-Tools local search metaheuristic, by name."""
     iterated_local_search: bool = False
