@@ -59,8 +59,9 @@ class SolveParams:
     """OR-Tools solves a day of more stops by sectors of about this many, in parallel."""
     join_share: float = 0.3
     """Share of the time limit kept to improve the joined sectors as one problem."""
-    join_limit: int = 2500
-    """Largest day (stops) improved as one problem after its sectors are joined."""
+    join_limit: int = 1400
+    """Largest day (stops) improved as one problem after its sectors are joined: past about
+    1,500 of Kim's stops, OR-Tools overran the time limit by minutes doing it."""
 
     def __post_init__(self) -> None:
         if self.backend not in ("auto", "ortools", "pyvrp"):
