@@ -33,8 +33,10 @@ Break
   `Route.break_after` visits (0: before the first), starting at `Route.break_start` within
   [earliest_s, latest_s] - unless the route is back at its depot by latest_s: then the crew
   takes it there, after the route, and the plan shows none. The break starts no sooner
-  than the departure from the place before it (so it overlaps no service), and the next
-  arrival, or the return, is no sooner than the break's end plus the travel time.
+  than the departure from the place before it (so it overlaps no service) and interrupts
+  the drive to the next place: the next arrival, or the return, is no sooner than the
+  break's length after the later of the break's start and the departure plus the travel
+  time.
 Loads
   On board after each visit: what it had plus the stop's litres and kilograms; zero after a
   DISPOSAL. Never above `capacity_l` or `capacity_kg`; `load_after_l` and `load_after_kg`
@@ -294,9 +296,10 @@ class _RouteCheck:
         if arrival_s < ready_s + travel_s:
             detail = f"arrives at {_clock(arrival_s)}, left at {_clock(ready_s)}, {travel_s} s away"
             self._flag(ViolationKind.TRAVEL_TIME, detail, site_id)
-        elif lunch is not None and arrival_s < lunch[1] + travel_s:
+        elif lunch is not None and arrival_s < _after_break(ready_s + travel_s, lunch):
             detail = (
-                f"arrives at {_clock(arrival_s)}, break ends {_clock(lunch[1])}, {travel_s} s away"
+                f"arrives at {_clock(arrival_s)}, left at {_clock(ready_s)}, {travel_s} s away,"
+                f" break {_clock(lunch[0])}-{_clock(lunch[1])}"
             )
             self._flag(ViolationKind.BREAK, detail, site_id)
         if lunch is not None and lunch[0] < ready_s:
@@ -375,6 +378,12 @@ class _RouteCheck:
 
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=_REL_TOL, abs_tol=_ABS_TOL)
+
+
+def _after_break(arrival_s: int, lunch: tuple[int, int]) -> int:
+    """When a vehicle that would arrive at `arrival_s` arrives with the break on the way."""
+    start_s, end_s = lunch
+    return max(arrival_s, start_s) + end_s - start_s
 
 
 def _clock(seconds: int) -> str:

@@ -7,7 +7,8 @@ open. The vehicle leaves its depot as late as it can without arriving anywhere l
 does not pay for waiting it could have spent at the depot. A vehicle's break is taken on the
 road when its route is still under way at the break's latest start (otherwise the crew takes
 it at the depot, after the route); it goes where it makes the route end earliest, unless the
-tour places it.
+tour places it. A break between two places interrupts the drive: the crew drives until the
+break may start (or until it arrives, if sooner), breaks, and drives on.
 
 The result is what the plan says; `check` verifies it independently.
 """
@@ -175,14 +176,18 @@ class Scheduler:
         load_l = load_kg = 0.0
         break_start: int | None = None
         visits = []
+        end_index = problem.end_index(vehicle)
         for k, site_index in enumerate([*tour.sites, None]):
+            target = end_index if site_index is None else site_index
+            arrival = t + int(duration[previous, target])
             if break_after == k and vehicle.lunch is not None:
+                # The crew drives until the break may start (or until it arrives), breaks,
+                # and drives on: the break interrupts the leg, not a service.
                 break_start = max(t, vehicle.lunch.earliest_s)
                 feasible &= break_start <= vehicle.lunch.latest_s
-                t = break_start + vehicle.lunch.duration_s
+                arrival = max(arrival, vehicle.lunch.earliest_s) + vehicle.lunch.duration_s
             if site_index is None:
                 break
-            arrival = t + int(duration[previous, site_index])
             site = self._sites[site_index]
             if isinstance(site, Stop):
                 start = earliest_start(site, arrival)
@@ -202,8 +207,7 @@ class Scheduler:
                 raise ValueError(f"tour of {vehicle.id} visits depot {site.id}")
             visits.append(TimedVisit(site_index, arrival, start, load_l, load_kg))
             previous = site_index
-        end_index = problem.end_index(vehicle)
-        end = t + int(duration[previous, end_index])
+        end = arrival
         if vehicle.lunch is not None and break_after is None:
             feasible &= end <= vehicle.lunch.latest_s  # the crew breaks at the depot after
         feasible &= end <= min(vehicle.shift_end_s, problem.depots[end_index].closes_s)

@@ -296,6 +296,24 @@ def test_no_break_on_the_road_when_back_by_its_latest_start(plan: Result) -> Non
     assert _kinds(check(late_problem, _plan(route))) == {ViolationKind.BREAK}
 
 
+def test_break_may_interrupt_the_drive(problem: Problem) -> None:
+    """The 200 s from b to F may be driven before the break: F is reached as it ends, 28800.
+
+    Reaching F any sooner is caught. 12 km and 5800 s: 50 + 2 * 12 + 30 * 5800 / 3600.
+    """
+    visits = (*VALID_VISITS[:2], _disposal(28800))
+    route = _route(visits, (24600, 30400), 12000, 50 + 24 + 30 * 5800 / 3600, break_s=(27000, 2))
+    assert check(problem, _plan(route)) == []
+    early = _route(
+        (*VALID_VISITS[:2], _disposal(28799)),
+        (24600, 30399),
+        12000,
+        50 + 24 + 30 * 5799 / 3600,
+        break_s=(27000, 2),
+    )
+    assert _kinds(check(problem, _plan(early))) == {ViolationKind.BREAK}
+
+
 # a, b, then straight home: b -> D 400 s after the break; 8 km, 4600 s
 NO_DISPOSAL = _route(
     VALID_VISITS[:2], (24600, 29200), 8000, 50 + 16 + 30 * 4600 / 3600, break_s=(27000, 2)

@@ -144,12 +144,22 @@ def test_break_goes_where_the_route_ends_earliest(
     assert not scheduler.timing(Tour(0, (1, 2), break_after=0)).feasible  # a's window is gone
 
 
+def test_break_interrupts_the_drive(on_a_line: OnALine, stop_km: StopKm, van: Van) -> None:
+    """Leaving at 0 for a, 600 s away, with a break due from 200: the crew drives 200 s,
+    breaks until 2000 and drives the last 400 s, reaching a at 2400, not 2600."""
+    problem = on_a_line([stop_km("a", 10)], [van(lunch=Break(200, 300, 1800))])
+    timing = _scheduler(problem).timing(Tour(0, (1,), break_after=0))
+    assert (timing.break_start_s, timing.visits[0].arrival_s, timing.feasible) == (200, 2400, True)
+    late = _scheduler(problem).timing(Tour(0, (1,), break_after=1))
+    assert not late.feasible  # after a, at 600 at the soonest: past the latest start, 300
+
+
 @pytest.mark.parametrize(
     ("lunch", "break_after", "end_s"),
     [
         (Break(7200, 9000, 1800), None, 1200),
         (Break(600, 1200, 1800), None, 1200),
-        (Break(600, 1199, 1800), 1, 3000),
+        (Break(600, 1199, 1800), 0, 3000),
     ],
 )
 def test_break_is_taken_on_the_road_only_while_the_route_is_under_way(
@@ -161,7 +171,8 @@ def test_break_is_taken_on_the_road_only_while_the_route_is_under_way(
     end_s: int,
 ) -> None:
     """A route back by the break's latest start takes none on the road (the crew takes it at
-    the depot); one still out then takes it where the route ends earliest."""
+    the depot); one still out then takes it where the route ends earliest (the first such
+    place: on the way to a, at a, or on the way back all end at 3000)."""
     problem = on_a_line([stop_km("a", 10)], [van(lunch=lunch)])
     timing = _scheduler(problem).timing(Tour(0, (1,)))
     assert (timing.break_after, timing.end_s, timing.feasible) == (break_after, end_s, True)
