@@ -21,8 +21,8 @@ from optimizer.schedule import Scheduler, earliest_start
 from optimizer.tour import Tour
 
 INSERTION_BUDGET = 200_000
-"""Visits scheduled at most to try a stop in the plan's routes; past it the reason is
-worked out from the stop alone."""
+"""Visits timed at most to try a stop in the plan's routes; past it the reason is worked
+out from the stop alone."""
 
 
 def explain(
@@ -87,6 +87,8 @@ def _cheapest_insertion(
             tour = Tour(i, trial)
             if scheduler.timing(tour).feasible:
                 best = min(best, scheduler.route(tour).cost - before)
+            if scheduler.visits_scheduled > INSERTION_BUDGET:
+                return None
     return best
 
 

@@ -7,8 +7,9 @@ open. The vehicle leaves its depot as late as it can without arriving anywhere l
 does not pay for waiting it could have spent at the depot. A vehicle's break is taken on the
 road when its route is still under way at the break's latest start (otherwise the crew takes
 it at the depot, after the route); it goes where it makes the route end earliest, unless the
-tour places it. A break between two places interrupts the drive: the crew drives until the
-break may start (or until it arrives, if sooner), breaks, and drives on.
+tour places it (see `Scheduler.timing`). A break between two places interrupts the drive:
+the crew drives until the break may start (or until it arrives, if sooner), breaks, and
+drives on.
 
 The result is what the plan says; `check` verifies it independently.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from optimizer.geo import TravelMatrices
-from optimizer.problem import Facility, Problem, Stop, Vehicle
+from optimizer.problem import Break, Facility, Problem, Stop, Vehicle
 from optimizer.result import Route, Visit, VisitKind
 from optimizer.tour import Tour
 
@@ -84,18 +85,54 @@ class Scheduler:
         self.problem = problem
         self.matrices = matrices
         self._sites = problem.sites
+        self.visits_scheduled = 0
+        """Work done so far, in visits timed (callers may budget with it)."""
 
     def timing(self, tour: Tour) -> Timing:
-        """The schedule of a tour, with the break where it ends the route earliest."""
+        """The schedule of a tour, with the break where it ends the route earliest.
+
+        The break is tried from the last place the vehicle reaches before the break may
+        start to the last place it leaves before its latest start (times without a break,
+        leaving as early as allowed): breaking sooner only delays the visits in between,
+        breaking later is too late. Only when none of these gives a feasible schedule is
+        every other place tried.
+        """
         vehicle = self.problem.vehicles[tour.vehicle]
         if vehicle.lunch is None:
             positions: list[int | None] = [None]
         elif tour.break_after is not None:
             positions = [tour.break_after]
         else:
-            positions = [None, *range(len(tour.sites) + 1)]
-        passes = [self._with_latest_departure(tour, vehicle, p) for p in positions]
+            positions = [None, *self._break_positions(tour, vehicle, vehicle.lunch)]
+        best = min((self._with_latest_departure(tour, vehicle, p) for p in positions), key=_rank)
+        if best.feasible or vehicle.lunch is None or tour.break_after is not None:
+            return best
+        rest = [p for p in range(len(tour.sites) + 1) if p not in positions]
+        passes = [best, *(self._with_latest_departure(tour, vehicle, p) for p in rest)]
         return min(passes, key=_rank)
+
+    def _break_positions(self, tour: Tour, vehicle: Vehicle, lunch: Break) -> range:
+        plain = self._forward(tour, vehicle, None, self._earliest_departure(vehicle))
+        arrivals = [visit.arrival_s for visit in plain.visits] + [plain.end_s]
+        leaving = [plain.departure_s] + [
+            visit.start_s + self._busy_s(visit.site) for visit in plain.visits
+        ]
+        first = max((k for k, t in enumerate(arrivals) if t <= lunch.earliest_s), default=0)
+        last = max((k for k, t in enumerate(leaving) if t <= lunch.latest_s), default=-1)
+        return range(first, last + 1)
+
+    def _busy_s(self, site_index: int) -> int:
+        """How long a visit to the site lasts: service or unloading."""
+        site = self._sites[site_index]
+        if isinstance(site, Stop):
+            return site.service_s
+        if isinstance(site, Facility):
+            return site.unload_s
+        return 0
+
+    def _earliest_departure(self, vehicle: Vehicle) -> int:
+        depot = self.problem.depots[self.problem.start_index(vehicle)]
+        return max(vehicle.shift_start_s, depot.opens_s)
 
     def route(self, tour: Tour) -> Route:
         """The tour as a route of the plan."""
@@ -144,8 +181,7 @@ class Scheduler:
         From each departure, the vehicle leaves later by its first wait for as long as that
         ends the route no later and breaks nothing that held.
         """
-        depot = self.problem.depots[self.problem.start_index(vehicle)]
-        earliest = max(vehicle.shift_start_s, depot.opens_s)
+        earliest = self._earliest_departure(vehicle)
         departures = {earliest}
         if tour.depart_s is not None:
             departures.add(max(earliest, tour.depart_s))
@@ -171,6 +207,7 @@ class Scheduler:
         self, tour: Tour, vehicle: Vehicle, break_after: int | None, departure_s: int
     ) -> Timing:
         problem, duration = self.problem, self.matrices.duration_s
+        self.visits_scheduled += len(tour.sites) + 1
         feasible = True
         t, previous = departure_s, problem.start_index(vehicle)
         load_l = load_kg = 0.0
