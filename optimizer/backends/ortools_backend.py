@@ -1,17 +1,10 @@
 """The OR-Tools routing backend: every constraint of the model, as tours.
 
-OR-Tools works on nodes; a node stands for a site of the problem (`Problem.sites`):
-
-- one node per depot, shared by the vehicles starting or ending there;
-- `trips` copies of each disposal facility, so a vehicle may unload several times a day;
-- one node per stop;
-- with facilities, one "return" node per end depot: the arc into it goes from the last site
-  through the disposal facility nearest to the route's end, so every route unloads before it
-  returns. The facility is added to the tour afterwards; its opening hours are checked on
-  the plan, not in the search.
+OR-Tools works on nodes, each standing for a site of the problem: depots, copies of the
+disposal facilities, stops, and return nodes that unload on the way home (`ortools_nodes`).
 
 Everything is integer: litres and kilograms rounded against the plan (demand up, capacity
-down), whole seconds and metres, costs in thousandths of the currency. Dimensions:
+down: `units`), whole seconds and metres, costs in thousandths of the currency. Dimensions:
 
 - `litres` and `kilograms`: load since the last unloading. A facility node has a demand of
   minus the largest capacity and a slack up to it, so the load after it can drop to zero.
@@ -28,17 +21,17 @@ than any plan's routing cost, so a required stop is only left out when no plan c
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from optimizer.backends.ortools_nodes import NodeLayout
 from optimizer.backends.ortools_params import OrtoolsParams, search_parameters
+from optimizer.backends.units import capacity_units, demand_units
 from optimizer.geo import TravelMatrices
 from optimizer.problem import Problem, Stop, Vehicle
 from optimizer.schedule import Scheduler, earliest_start
@@ -46,15 +39,6 @@ from optimizer.tour import Tour
 
 COST_SCALE = 1000
 """Integer cost units per unit of currency."""
-_EPSILON = 1e-9
-
-
-def demand_units(value: float) -> int:
-    return max(0, math.ceil(value - _EPSILON))
-
-
-def capacity_units(value: float, cap: int) -> int:
-    return cap if math.isinf(value) else min(cap, math.floor(value + _EPSILON))
 
 
 class RoutingModel:
@@ -66,12 +50,13 @@ class RoutingModel:
         if matrices.size != len(problem.sites):
             raise ValueError("travel matrices do not match the problem's sites")
         self.problem, self.matrices, self.params = problem, matrices, params
-        self._layout(problem, matrices, params)
+        self.nodes = NodeLayout.build(problem, matrices, params.trips)
+        """Which node stands for which site, and the matrices between nodes."""
         vehicles = problem.vehicles
         starts = [problem.start_index(v) for v in vehicles]
-        ends = [self._return_node[problem.end_index(v)] for v in vehicles]
+        ends = [self.nodes.return_node[problem.end_index(v)] for v in vehicles]
         self.manager: Any = pywrapcp.RoutingIndexManager(
-            len(self.site_of), len(vehicles), starts, ends
+            self.nodes.size, len(vehicles), starts, ends
         )
         self.routing: Any = pywrapcp.RoutingModel(self.manager)
         self.time: Any = None
@@ -82,79 +67,6 @@ class RoutingModel:
             self._time()
         self._stops()
 
-    # -- nodes -------------------------------------------------------------------------------
-
-    def _layout(self, problem: Problem, matrices: TravelMatrices, params: OrtoolsParams) -> None:
-        """Nodes and their matrices: depots, facility copies, stops, return nodes."""
-        depots, first_stop = len(problem.depots), problem.first_stop
-        site_of = list(range(depots))
-        trips = params.trips or self._trips_needed(problem)
-        self.facility_nodes: list[int] = []
-        for f in range(depots, first_stop):
-            for _ in range(trips):
-                self.facility_nodes.append(len(site_of))
-                site_of.append(f)
-        self.first_stop_node = len(site_of)
-        site_of.extend(range(first_stop, len(problem.sites)))
-        self._return_node: dict[int, int] = {d: d for d in range(depots)}
-        distance = matrices.distance_m
-        duration = matrices.duration_s
-        nodes = np.array(site_of)
-        dist = distance[np.ix_(nodes, nodes)]
-        time = duration[np.ix_(nodes, nodes)]
-        self.unload_via: dict[int, NDArray[np.int64]] = {}
-        if problem.facilities:
-            extra_dist: list[NDArray[np.int64]] = []
-            extra_time: list[NDArray[np.int64]] = []
-            for d in range(depots):
-                via = self._via_facility(problem, matrices, d)
-                self.unload_via[d] = via
-                fac = np.asarray(via)[nodes]
-                to_d = distance[nodes, fac] + distance[fac, d]
-                unload = np.array([problem.facility_at(int(f)).unload_s for f in fac])
-                t_d = duration[nodes, fac] + unload + duration[fac, d]
-                # A depot or a facility (already unloaded) goes straight back.
-                plain = np.array([s < first_stop for s in site_of])
-                to_d = np.where(plain, distance[nodes, d], to_d)
-                t_d = np.where(plain, duration[nodes, d], t_d)
-                self._return_node[d] = len(site_of) + len(extra_dist)
-                extra_dist.append(to_d)
-                extra_time.append(t_d)
-            k = len(extra_dist)
-            dist = np.block(
-                [[dist, np.array(extra_dist).T], [np.zeros((k, len(site_of) + k), np.int64)]]
-            )
-            time = np.block(
-                [[time, np.array(extra_time).T], [np.zeros((k, len(site_of) + k), np.int64)]]
-            )
-            site_of.extend(range(k))  # a return node stands for its depot
-        self.site_of = site_of
-        self.facility_set = frozenset(self.facility_nodes)
-        self.node_distance = dist
-        self.node_duration = time
-
-    @staticmethod
-    def _trips_needed(problem: Problem) -> int:
-        """Unloadings on the way the fleet may need at one facility: a quarter more than the
-        number of smallest-truck loads the day's volume (or weight) makes. (Each route also
-        unloads on its way home, through its return node: those need no copy.)"""
-        if not problem.facilities:
-            return 0
-        loads = sum(s.demand_l for s in problem.stops) / min(v.capacity_l for v in problem.vehicles)
-        weights = sum(s.demand_kg for s in problem.stops) / min(
-            v.capacity_kg for v in problem.vehicles
-        )
-        return max(2, math.ceil(max(loads, weights) * 1.25))
-
-    @staticmethod
-    def _via_facility(problem: Problem, matrices: TravelMatrices, depot: int) -> NDArray[np.int64]:
-        """For every site, the facility on the shortest way from it to the depot."""
-        facilities = np.arange(len(problem.depots), problem.first_stop)
-        distance = matrices.distance_m
-        through = distance[:, facilities] + distance[facilities, depot][None, :]
-        chosen: NDArray[np.int64] = facilities[np.argmin(through, axis=1)]
-        return chosen
-
     # -- costs ---------------------------------------------------------------------------------
 
     def _costs(self) -> None:
@@ -162,7 +74,7 @@ class RoutingModel:
         evaluators: dict[float, int] = {}
         for v, vehicle in enumerate(problem.vehicles):
             if vehicle.cost_per_km not in evaluators:
-                costs = np.rint(self.node_distance * (vehicle.cost_per_km * COST_SCALE / 1000))
+                costs = np.rint(self.nodes.distance * (vehicle.cost_per_km * COST_SCALE / 1000))
                 evaluators[vehicle.cost_per_km] = routing.RegisterTransitMatrix(
                     costs.astype(np.int64).tolist()
                 )
@@ -170,7 +82,7 @@ class RoutingModel:
             routing.SetFixedCostOfVehicle(round(vehicle.fixed_cost * COST_SCALE), v)
 
     def _loads(self) -> None:
-        routing, problem = self.routing, self.problem
+        routing, problem, nodes = self.routing, self.problem, self.nodes
         for name, stop_demands, vehicle_capacities in (
             (
                 "litres",
@@ -187,55 +99,55 @@ class RoutingModel:
             if name == "kilograms" and not any(demands):
                 continue
             cap_bound = max(sum(demands), 1)
-            capacities = [capacity_units(c, cap_bound) for c in vehicle_capacities]
+            capacities = [capacity_units(c, cap_bound, cap_bound) for c in vehicle_capacities]
             largest = max(capacities)
-            node_demand = [0] * len(self.site_of)
-            for n in self.facility_nodes:
+            node_demand = [0] * nodes.size
+            for n in nodes.facility_nodes:
                 node_demand[n] = -largest
             for i, d in enumerate(demands):
-                node_demand[self.first_stop_node + i] = d
+                node_demand[nodes.first_stop_node + i] = d
             callback = routing.RegisterUnaryTransitVector(node_demand)
-            slack = largest if self.facility_nodes else 0
+            slack = largest if nodes.facility_nodes else 0
             routing.AddDimensionWithVehicleCapacity(callback, slack, capacities, True, name)
             dimension = routing.GetDimensionOrDie(name)
-            if self.facility_nodes:  # only unloading frees room
+            if nodes.facility_nodes:  # only unloading frees room
                 for index in range(routing.Size()):
-                    if self.manager.IndexToNode(index) not in self.facility_set:
+                    if self.manager.IndexToNode(index) not in nodes.facility_set:
                         dimension.SlackVar(index).SetValue(0)
 
     def _streams(self) -> None:
         """A load of a stream some facility refuses is unloaded where that stream is taken."""
-        routing, problem, manager = self.routing, self.problem, self.manager
+        routing, problem, manager, nodes = self.routing, self.problem, self.manager, self.nodes
         self.refused = _refused_streams(problem)
         for stream in sorted(self.refused):
             stops = [i for i, stop in enumerate(problem.stops) if stop.waste_stream == stream]
-            node_demand = [0] * len(self.site_of)
-            for n in self.facility_nodes:
+            node_demand = [0] * nodes.size
+            for n in nodes.facility_nodes:
                 node_demand[n] = -len(stops)
             for i in stops:
-                node_demand[self.first_stop_node + i] = 1
+                node_demand[nodes.first_stop_node + i] = 1
             callback = routing.RegisterUnaryTransitVector(node_demand)
             name = f"stream {stream}"
             routing.AddDimension(callback, len(stops), len(stops), True, name)
             dimension = routing.GetDimensionOrDie(name)
             for index in range(routing.Size()):
                 node = manager.IndexToNode(index)
-                if node not in self.facility_set:
+                if node not in nodes.facility_set:
                     dimension.SlackVar(index).SetValue(0)
-                elif not problem.facility_at(self.site_of[node]).accepts(frozenset({stream})):
+                elif not problem.facility_at(nodes.site_of[node]).accepts(frozenset({stream})):
                     dimension.CumulVar(index).SetValue(0)
             for v in range(len(problem.vehicles)):
                 dimension.CumulVar(routing.End(v)).SetValue(0)
 
     def _time(self) -> None:
-        routing, problem, manager = self.routing, self.problem, self.manager
-        service = np.zeros(len(self.site_of), dtype=np.int64)
-        for node, site in enumerate(self.site_of):
-            if node >= self.first_stop_node and node < self.first_stop_node + len(problem.stops):
-                service[node] = problem.stops[node - self.first_stop_node].service_s
-            elif node in self.facility_set:
+        routing, problem, manager, nodes = self.routing, self.problem, self.manager, self.nodes
+        service = np.zeros(nodes.size, dtype=np.int64)
+        for node, site in enumerate(nodes.site_of):
+            if node >= nodes.first_stop_node and node < nodes.first_stop_node + len(problem.stops):
+                service[node] = problem.stops[node - nodes.first_stop_node].service_s
+            elif node in nodes.facility_set:
                 service[node] = problem.facility_at(site).unload_s
-        transit = self.node_duration + service[:, None]
+        transit = nodes.duration + service[:, None]
         callback = routing.RegisterTransitMatrix(transit.tolist())
         horizon = max(v.shift_end_s for v in problem.vehicles)
         routing.AddDimension(callback, horizon, horizon, False, "time")
@@ -272,8 +184,8 @@ class RoutingModel:
                 time.SetBreakIntervalsOfVehicle([interval], v, service.tolist())
                 # OR-Tools may place the break after the route's end, when the route is back
                 # by its latest start: the crew then takes it at the depot (see schedule).
-        for node in self.facility_nodes:
-            facility = problem.facility_at(self.site_of[node])
+        for node in nodes.facility_nodes:
+            facility = problem.facility_at(nodes.site_of[node])
             index = manager.NodeToIndex(node)
             latest = min(horizon, facility.closes_s - facility.unload_s)
             if facility.opens_s > latest:  # it cannot unload anyone within the shifts
@@ -281,7 +193,7 @@ class RoutingModel:
             else:
                 time.CumulVar(index).SetRange(facility.opens_s, latest)
         for i, stop in enumerate(problem.stops):
-            index = manager.NodeToIndex(self.first_stop_node + i)
+            index = manager.NodeToIndex(nodes.first_stop_node + i)
             start = earliest_start(stop, 0)
             if start is None or start > horizon:  # no service may start within the shifts
                 routing.ActiveVar(index).SetValue(0)
@@ -292,22 +204,22 @@ class RoutingModel:
             routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
 
     def _stops(self) -> None:
-        routing, problem, manager = self.routing, self.problem, self.manager
+        routing, problem, manager, nodes = self.routing, self.problem, self.manager, self.nodes
         self.required_penalty = self._required_penalty()
         # A depot (or return node) no vehicle starts or ends at is a node like any other to
         # OR-Tools: it must never be visited.
         terminals = {problem.start_index(v) for v in problem.vehicles}
-        terminals |= {self._return_node[problem.end_index(v)] for v in problem.vehicles}
-        for node in range(len(self.site_of)):
-            is_terminal = node < len(problem.depots) or node in self._return_node.values()
+        terminals |= {nodes.return_node[problem.end_index(v)] for v in problem.vehicles}
+        for node in range(nodes.size):
+            is_terminal = node < len(problem.depots) or node in nodes.return_node.values()
             if is_terminal and node not in terminals:
                 index = manager.NodeToIndex(node)
                 routing.AddDisjunction([index], 0)
                 routing.ActiveVar(index).SetValue(0)
-        for node in self.facility_nodes:  # which streams it takes is `_streams`' part
+        for node in nodes.facility_nodes:  # which streams it takes is `_streams`' part
             routing.AddDisjunction([manager.NodeToIndex(node)], 0)
         for i, stop in enumerate(problem.stops):
-            index = manager.NodeToIndex(self.first_stop_node + i)
+            index = manager.NodeToIndex(nodes.first_stop_node + i)
             allowed = [v for v, vehicle in enumerate(problem.vehicles) if vehicle.accepts(stop)]
             if len(allowed) < len(problem.vehicles):
                 routing.VehicleVar(index).SetValues([-1, *allowed])
@@ -317,11 +229,9 @@ class RoutingModel:
     def _required_penalty(self) -> int:
         """More than the routing cost of any plan plus every optional stop's prize."""
         problem = self.problem
-        max_arc = int(self.node_distance.max(initial=0))
+        max_arc = int(self.nodes.distance.max(initial=0))
         per_km = max(v.cost_per_km for v in problem.vehicles)
-        arcs = (
-            (len(self.site_of) + 2 * len(problem.vehicles)) * max_arc * per_km * COST_SCALE / 1000
-        )
+        arcs = (self.nodes.size + 2 * len(problem.vehicles)) * max_arc * per_km * COST_SCALE / 1000
         spans = sum(v.cost_per_hour * v.shift_s / 3.6 for v in problem.vehicles)
         fixed = sum(v.fixed_cost * COST_SCALE for v in problem.vehicles)
         prizes = sum(s.prize * COST_SCALE for s in problem.stops if not s.required)
@@ -334,35 +244,17 @@ class RoutingModel:
         first = self.params.first_solution
         if first is None:
             first = "PARALLEL_CHEAPEST_INSERTION" if self.time is not None else "PATH_CHEAPEST_ARC"
-        parameters = search_parameters(time_limit_s, self.params, first, len(self.site_of))
+        parameters = search_parameters(time_limit_s, self.params, first, self.nodes.size)
         if initial:
+            # A final unloading is left to the return node, unless a stream needs it explicit.
+            drop_final_unloading = bool(self.problem.facilities) and not self.refused
             routes: list[list[int]] = [[] for _ in self.problem.vehicles]
             for tour in initial:
-                routes[tour.vehicle] = self._nodes_of(tour) or []
+                routes[tour.vehicle] = self.nodes.nodes_of(tour, drop_final_unloading) or []
             assignment = self.routing.ReadAssignmentFromRoutes(routes, True)
             if assignment is not None:
                 return self.routing.SolveFromAssignmentWithParameters(assignment, parameters)
         return self.routing.SolveWithParameters(parameters)
-
-    def _nodes_of(self, tour: Tour) -> list[int] | None:
-        """A tour's sites as nodes: facility copies handed out in turn; a final unloading
-        before the depot is left to the return node, unless a stream needs it explicit."""
-        sites = list(tour.sites)
-        last_is_facility = sites and sites[-1] < self.problem.first_stop
-        if self.problem.facilities and not self.refused and last_is_facility:
-            sites.pop()
-        free = {
-            f: [n for n in self.facility_nodes if self.site_of[n] == f] for f in set(self.site_of)
-        }
-        nodes = []
-        for site in sites:
-            if site >= self.problem.first_stop:
-                nodes.append(self.first_stop_node + site - self.problem.first_stop)
-            elif free[site]:
-                nodes.append(free[site].pop(0))
-            else:
-                return None  # more unloadings than the model has copies of the facility
-        return nodes
 
     def tours(self, assignment: Any) -> list[Tour]:
         """The assignment's non-empty routes as tours, with the final unloading made explicit."""
@@ -373,7 +265,7 @@ class RoutingModel:
             sites: list[int] = []
             while not routing.IsEnd(index):
                 node = manager.IndexToNode(index)
-                site = self.site_of[node]
+                site = self.nodes.site_of[node]
                 if not (sites and site == sites[-1] and site < problem.first_stop):
                     sites.append(site)
                 index = assignment.Value(routing.NextVar(index))

@@ -2,8 +2,8 @@
 
 - Locations follow `Problem.sites`. A depot is a PyVRP depot open `opens_s..closes_s`.
 - A stop is a client picking up litres and kilograms (two load dimensions; demands round
-  up, capacities down). Its windows minus its forbidden intervals leave ranges in which
-  service may start; with several, it is one client per range in a mutually exclusive
+  up, capacities down: `units`). Its windows minus its forbidden intervals leave ranges in
+  which service may start; with several, it is one client per range in a mutually exclusive
   group, so one of them is served (at most one, when the stop is optional).
 - A disposal facility is a reload depot, reached by `closes_s - unload_s`; PyVRP spends its
   service duration, `unload_s`, once it is open, before the next trip.
@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
+from optimizer.backends.units import capacity_units, demand_units
 from optimizer.errors import PyvrpError
 from optimizer.geo import TravelMatrices
 from optimizer.problem import MAX_TIME_S, Facility, Problem, Stop, Vehicle
@@ -49,23 +50,12 @@ MAX_SCALE = 10**7
 FALLBACK_SCALE = 3_600_000
 """Rates to 1/3600 of the currency per km and 1/1000 per hour."""
 _UNREACHABLE_S = 2 * MAX_TIME_S
-_EPSILON = 1e-9
 _OPEN_END = int(np.iinfo(np.int64).max)
 
 StartRange = tuple[int, int | None]
 """Earliest and latest service start, both included; None: no latest."""
 _ReturnKey = tuple[int, tuple[int, ...], tuple[int, int] | None]
 """A return depot's home depot, usable facilities, and rates (when there are several)."""
-
-
-def demand_units(value: float) -> int:
-    """Litres or kilograms to load, rounded up to whole units."""
-    return max(0, math.ceil(value - _EPSILON))
-
-
-def capacity_units(value: float, unbounded: int) -> int:
-    """Room in whole units, rounded down; `unbounded` stands for an infinite capacity."""
-    return unbounded if math.isinf(value) else math.floor(value + _EPSILON)
 
 
 def _rate(value: float) -> Fraction:

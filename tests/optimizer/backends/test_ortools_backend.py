@@ -4,19 +4,13 @@ Problems lie on the straight road of `on_a_line` (a km is 1000 m and 60 s; the d
 0); whole plans, constraint by constraint, are tested through `solve` in `test_solve.py`.
 """
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from optimizer import Depot, Facility, OrtoolsParams, Problem, Stop, Tour, Vehicle
-from optimizer.backends.ortools_backend import (
-    RoutingModel,
-    capacity_units,
-    demand_units,
-    solve_ortools,
-)
+from optimizer.backends.ortools_backend import RoutingModel, solve_ortools
 from optimizer.schedule import Scheduler
 
 OnALine = Callable[..., Problem]
@@ -53,20 +47,6 @@ def test_bad_params(fields: dict[str, Any], message: str) -> None:
         OrtoolsParams(**fields)
 
 
-@pytest.mark.parametrize(
-    ("value", "demand", "capacity"),
-    [(100.0, 100, 100), (100.2, 101, 100), (99.9999999999, 100, 100), (1e-12, 0, 0)],
-)
-def test_loads_round_against_the_plan(value: float, demand: int, capacity: int) -> None:
-    """Demands round up and capacities down, so an integer plan fits the real loads."""
-    assert (demand_units(value), capacity_units(value, 10_000)) == (demand, capacity)
-
-
-def test_an_unlimited_capacity_is_the_bound() -> None:
-    """An infinite capacity (no weight limit) becomes the bound it is given."""
-    assert capacity_units(math.inf, 5000) == 5000
-
-
 def test_a_model_needs_vehicles_and_matching_matrices(
     on_a_line: OnALine, stop_km: StopKm, van: Van
 ) -> None:
@@ -77,38 +57,6 @@ def test_a_model_needs_vehicles_and_matching_matrices(
     other = on_a_line([stop_km("a", 1), stop_km("b", 2)], [van()]).matrices()
     with pytest.raises(ValueError, match="do not match"):
         RoutingModel(problem, other, FAST)
-
-
-def test_nodes_are_depots_facility_copies_stops_and_return_nodes(
-    on_a_line: OnALine, stop_km: StopKm, van: Van
-) -> None:
-    """Each facility has `trips` copies; each depot a return node standing for it."""
-    depots = [Depot("A", 0.0, 0.0), Depot("B", 20.0, 0.0)]
-    facilities = [Facility("F1", -1.0, 0.0), Facility("F2", 5.0, 0.0)]
-    stops = [stop_km("a", 2), stop_km("b", 8), stop_km("c", 18)]
-    vehicles = [van("ta"), van("tb", start_depot="B")]
-    model = _model(on_a_line(stops, vehicles, facilities, depots), OrtoolsParams(trips=2))
-    assert model.site_of == [0, 1, 2, 2, 3, 3, 4, 5, 6, 0, 1]
-    assert model.facility_nodes == [2, 3, 4, 5]
-    assert model.first_stop_node == 6
-
-
-def test_the_return_arc_unloads_on_the_way_home(
-    on_a_line: OnALine, stop_km: StopKm, van: Van
-) -> None:
-    """From a stop, the arc home goes through the facility on the shortest way there (with its
-    unloading time); from a facility or the depot it goes straight."""
-    facilities = [Facility("F1", -1.0, 0.0), Facility("F2", 5.0, 0.0, unload_s=100)]
-    model = _model(
-        on_a_line([stop_km("a", 2), stop_km("b", 8)], [van()], facilities), OrtoolsParams(trips=1)
-    )
-    home = len(model.site_of) - 1  # the depot's return node
-    a, b = model.first_stop_node, model.first_stop_node + 1
-    assert model.node_distance[a, home] == 3000 + 1000  # via F1
-    assert model.node_distance[b, home] == 3000 + 5000  # via F2
-    assert model.node_duration[b, home] == 180 + 100 + 300
-    assert model.node_distance[2, home] == 5000  # F2 goes straight home
-    assert model.node_distance[0, home] == 0
 
 
 @pytest.mark.parametrize(
@@ -128,7 +76,7 @@ def test_service_starts_only_where_allowed(on_a_line: OnALine, stop_km: StopKm, 
     """A stop's service may start inside its windows, clear of its forbidden interval."""
     stop = stop_km("a", 1, service_s=10, windows=((100, 200), (300, 400)), forbidden=((150, 160),))
     model = _model(on_a_line([stop], [van()]))
-    start = model.time.CumulVar(model.manager.NodeToIndex(model.first_stop_node))
+    start = model.time.CumulVar(model.manager.NodeToIndex(model.nodes.first_stop_node))
     moments = (99, 100, 140, 141, 159, 160, 199, 200, 299, 300, 399, 400)
     assert [t for t in moments if start.Contains(t)] == [100, 140, 160, 199, 300, 399]
 
@@ -147,7 +95,7 @@ def test_a_stop_no_service_can_start_is_inactive(
     """A stop whose windows and forbidden intervals leave no start within the shifts is left
     out of the model rather than making it fail."""
     model = _model(on_a_line([stop_km("a", 1), stop_km("x", 2, **fields)], [van()]))
-    x = model.manager.NodeToIndex(model.first_stop_node + 1)
+    x = model.manager.NodeToIndex(model.nodes.first_stop_node + 1)
     assert model.routing.ActiveVar(x).Max() == 0
     assert [tour.sites for tour in model.tours(model.search(0.5))] == [(1,)]
 
@@ -167,7 +115,9 @@ def test_a_facility_that_cannot_unload_is_inactive(
     facilities = [Facility("F", 3.0, 0.0, **fields), Facility("G", -3.0, 0.0)]
     problem = on_a_line([stop_km("a", 1)], [van()], facilities)
     model = _model(problem, OrtoolsParams(solution_limit=100, trips=1))
-    assert model.routing.ActiveVar(model.manager.NodeToIndex(model.facility_nodes[0])).Max() == 0
+    assert (
+        model.routing.ActiveVar(model.manager.NodeToIndex(model.nodes.facility_nodes[0])).Max() == 0
+    )
     assert [tour.sites for tour in model.tours(model.search(0.5))] == [(3, 2)]  # a, then G
 
 

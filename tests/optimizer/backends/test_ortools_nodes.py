@@ -1,0 +1,58 @@
+"""Tests of the OR-Tools node layout: which node stands for which site, and the arcs home.
+
+Problems lie on the straight road of `on_a_line` (a km is 1000 m and 60 s; the depot at km 0).
+"""
+
+from collections.abc import Callable
+
+from optimizer import Depot, Facility, Problem, Stop, Tour, Vehicle
+from optimizer.backends.ortools_nodes import NodeLayout
+
+OnALine = Callable[..., Problem]
+StopKm = Callable[..., Stop]
+Van = Callable[..., Vehicle]
+
+
+def _layout(problem: Problem, trips: int | None) -> NodeLayout:
+    return NodeLayout.build(problem, problem.matrices(), trips)
+
+
+def test_nodes_are_depots_facility_copies_stops_and_return_nodes(
+    on_a_line: OnALine, stop_km: StopKm, van: Van
+) -> None:
+    """Each facility has `trips` copies; each depot a return node standing for it."""
+    depots = [Depot("A", 0.0, 0.0), Depot("B", 20.0, 0.0)]
+    facilities = [Facility("F1", -1.0, 0.0), Facility("F2", 5.0, 0.0)]
+    stops = [stop_km("a", 2), stop_km("b", 8), stop_km("c", 18)]
+    vehicles = [van("ta"), van("tb", start_depot="B")]
+    nodes = _layout(on_a_line(stops, vehicles, facilities, depots), trips=2)
+    assert nodes.site_of == [0, 1, 2, 2, 3, 3, 4, 5, 6, 0, 1]
+    assert nodes.facility_nodes == [2, 3, 4, 5]
+    assert nodes.first_stop_node == 6
+
+
+def test_the_return_arc_unloads_on_the_way_home(
+    on_a_line: OnALine, stop_km: StopKm, van: Van
+) -> None:
+    """From a stop, the arc home goes through the facility on the shortest way there (with its
+    unloading time); from a facility or the depot it goes straight."""
+    facilities = [Facility("F1", -1.0, 0.0), Facility("F2", 5.0, 0.0, unload_s=100)]
+    nodes = _layout(on_a_line([stop_km("a", 2), stop_km("b", 8)], [van()], facilities), trips=1)
+    home = nodes.size - 1  # the depot's return node
+    a, b = nodes.first_stop_node, nodes.first_stop_node + 1
+    assert nodes.distance[a, home] == 3000 + 1000  # via F1
+    assert nodes.distance[b, home] == 3000 + 5000  # via F2
+    assert nodes.duration[b, home] == 180 + 100 + 300
+    assert nodes.distance[2, home] == 5000  # F2 goes straight home
+    assert nodes.distance[0, home] == 0
+
+
+def test_a_tour_becomes_nodes(on_a_line: OnALine, stop_km: StopKm, van: Van) -> None:
+    """A tour's facility visits take the facility's copies in turn; the final unloading is left
+    to the return node when asked; a tour unloading more often than there are copies has none."""
+    facilities = [Facility("F1", -1.0, 0.0), Facility("F2", 5.0, 0.0)]
+    nodes = _layout(on_a_line([stop_km("a", 2), stop_km("b", 8)], [van()], facilities), trips=1)
+    tour = Tour(0, (3, 1, 4, 2))  # a, F1, b, F2
+    assert nodes.nodes_of(tour, drop_final_unloading=True) == [3, 1, 4]
+    assert nodes.nodes_of(tour, drop_final_unloading=False) == [3, 1, 4, 2]
+    assert nodes.nodes_of(Tour(0, (3, 1, 4, 1)), drop_final_unloading=False) is None
