@@ -4,9 +4,9 @@ A day of thousands of stops is more than one OR-Tools search handles well in min
 its matrices grow with the square of the stops). The stops are swept by their bearing from
 the first depot into sectors of about `sector_size`; each sector gets a share of the fleet
 in proportion to its volume and is solved in its own process, with the sector's rows and
-columns of the travel matrices. The sectors' tours are joined into one plan (renumbered to
-the whole problem), which OR-Tools then improves across sector boundaries for the time that
-is left, when the whole problem is small enough to model at once.
+columns of the travel matrices (`cut_out`). The sectors' tours are joined into one plan
+(renumbered to the whole problem), which `improve` then improves part by part, across the
+sectors' boundaries.
 """
 
 from __future__ import annotations
@@ -37,6 +37,18 @@ class Sector:
     vehicles: tuple[int, ...]
     """For each vehicle of the sector's problem, its index in the whole problem."""
 
+    def to_whole(self, tour: Tour) -> Tour:
+        """A tour of the sector's problem as a tour of the whole problem."""
+        sites = tuple(self.sites[s] for s in tour.sites)
+        return Tour(self.vehicles[tour.vehicle], sites, tour.break_after, tour.depart_s)
+
+    def to_part(self, tour: Tour) -> Tour:
+        """A tour of the whole problem, by one of the sector's vehicles through its sites,
+        as a tour of the sector's problem."""
+        site = {whole: part for part, whole in enumerate(self.sites)}
+        vehicle = self.vehicles.index(tour.vehicle)
+        return Tour(vehicle, tuple(site[s] for s in tour.sites), tour.break_after, tour.depart_s)
+
 
 def sweep_sectors(problem: Problem, matrices: TravelMatrices, sector_size: int) -> list[Sector]:
     """The problem cut into sectors of about `sector_size` stops by bearing from the depot."""
@@ -59,22 +71,30 @@ def sweep_sectors(problem: Problem, matrices: TravelMatrices, sector_size: int) 
     order = order[start:] + order[:start]
     chunks = [order[k * len(order) // count : (k + 1) * len(order) // count] for k in range(count)]
     fleet = _share_fleet(problem, chunks)
-    terminals = tuple(range(problem.first_stop))
-    sectors = []
-    for chunk, vehicles in zip(chunks, fleet, strict=True):
-        sites = terminals + tuple(problem.first_stop + i for i in sorted(chunk))
-        index = np.array(sites)
-        sub = TravelMatrices(
-            matrices.distance_m[np.ix_(index, index)], matrices.duration_s[np.ix_(index, index)]
-        )
-        sub_problem = replace(
-            problem,
-            vehicles=tuple(problem.vehicles[v] for v in vehicles),
-            stops=tuple(problem.stops[i] for i in sorted(chunk)),
-            travel=GivenMatrices(sub),
-        )
-        sectors.append(Sector(sub_problem, sites, tuple(vehicles)))
-    return sectors
+    return [
+        cut_out(problem, matrices, chunk, vehicles)
+        for chunk, vehicles in zip(chunks, fleet, strict=True)
+    ]
+
+
+def cut_out(
+    problem: Problem, matrices: TravelMatrices, stops: Sequence[int], vehicles: Sequence[int]
+) -> Sector:
+    """The part of the problem with these stops and vehicles (indices into the problem's
+    `stops` and `vehicles`), every depot and facility, and the matrices' rows and columns."""
+    chosen = sorted(stops)
+    sites = tuple(range(problem.first_stop)) + tuple(problem.first_stop + i for i in chosen)
+    index = np.array(sites)
+    sub = TravelMatrices(
+        matrices.distance_m[np.ix_(index, index)], matrices.duration_s[np.ix_(index, index)]
+    )
+    part = replace(
+        problem,
+        vehicles=tuple(problem.vehicles[v] for v in vehicles),
+        stops=tuple(problem.stops[i] for i in chosen),
+        travel=GivenMatrices(sub),
+    )
+    return Sector(part, sites, tuple(vehicles))
 
 
 def _share_fleet(problem: Problem, chunks: Sequence[Sequence[int]]) -> list[list[int]]:
@@ -100,15 +120,7 @@ def _solve_sector(sector: Sector, limit_s: float, params: OrtoolsParams) -> list
     found = solve_ortools(sector.problem, matrices, limit_s, params)
     if found is None:
         return []
-    return [
-        Tour(
-            sector.vehicles[t.vehicle],
-            tuple(sector.sites[s] for s in t.sites),
-            t.break_after,
-            t.depart_s,
-        )
-        for t in found[0]
-    ]
+    return [sector.to_whole(tour) for tour in found[0]]
 
 
 def solve_by_sectors(

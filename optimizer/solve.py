@@ -8,12 +8,16 @@ and the cheaper plan wins: on the benchmark sets PyVRP's iterated local search b
 OR-Tools at equal time, and the best of two runs beats one. PyVRP treats required stops as
 hard: when it finds no plan serving them all (the fleet is too small), OR-Tools, which
 leaves stops out with their reasons, plans the day instead. OR-Tools then continues from
-the winner for `polish_s` seconds when that is set. Other problems go to OR-Tools. Every
-stop ends up in exactly one route or among the omissions with its reason.
+the winner for `polish_s` seconds when that is set. Other problems go to OR-Tools: a first
+plan of the whole day (by sectors, `decompose`, when it has more than `sector_size` stops)
+in `first_share` of the time, then, for a day larger than `part_size`, improved part by
+part on both cores (`improve`). Every stop ends up in exactly one route or among the
+omissions with its reason.
 
 Reproducibility: PyVRP is seeded; OR-Tools' search is deterministic for given parameters,
 except that a time limit cuts it wherever it got to on this machine at this moment. A
-solution limit cuts it at the same point every time.
+solution limit cuts it at the same point every time (and the improvement by parts then
+makes one pass over the routes).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from optimizer.check import verify
 from optimizer.decompose import solve_by_sectors
 from optimizer.errors import PyvrpError, SolverError
 from optimizer.geo import TravelMatrices
+from optimizer.improve import improve_by_parts, plan_objective
 from optimizer.problem import Problem
 from optimizer.reasons import explain
 from optimizer.result import Omission, OmissionReason, Result
@@ -56,12 +61,14 @@ class SolveParams:
     polish_s: float = 0.0
     """With both backends: seconds of the limit kept for OR-Tools to continue from the winner."""
     sector_size: int = 500
-    """OR-Tools solves a day of more stops by sectors of about this many, in parallel."""
-    join_share: float = 0.3
-    """Share of the time limit kept to improve the joined sectors as one problem."""
-    join_limit: int = 1400
-    """Largest day (stops) improved as one problem after its sectors are joined: past about
-    1,500 of Kim's stops, OR-Tools overran the time limit by minutes doing it."""
+    """OR-Tools finds the first plan of a day of more stops by sectors of about this many,
+    in parallel."""
+    part_size: int = 60
+    """OR-Tools improves a day of more stops part by part, about this many at a time."""
+    part_s: float = 1.0
+    """Seconds of search per part."""
+    first_share: float = 0.3
+    """Share of the time limit for OR-Tools' first plan, before it is improved by parts."""
 
     def __post_init__(self) -> None:
         if self.backend not in ("auto", "ortools", "pyvrp"):
@@ -70,8 +77,12 @@ class SolveParams:
             raise ValueError(f"polish_s must be >= 0, got {self.polish_s!r}")
         if self.sector_size < 1:
             raise ValueError(f"sector_size must be at least 1, got {self.sector_size}")
-        if not 0 <= self.join_share < 1:
-            raise ValueError(f"join_share must be within [0, 1), got {self.join_share}")
+        if self.part_size < 1:
+            raise ValueError(f"part_size must be at least 1, got {self.part_size}")
+        if not (math.isfinite(self.part_s) and self.part_s > 0):
+            raise ValueError(f"part_s must be positive, got {self.part_s!r}")
+        if not 0 < self.first_share <= 1:
+            raise ValueError(f"first_share must be within (0, 1], got {self.first_share}")
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ def solve(
     candidates = _search(problem, matrices, time_limit_s, seed, params)
     if not candidates:
         raise SolverError("no backend found a plan within the limits")
-    scored = [(_objective(problem, matrices, c.tours), c) for c in candidates]
+    scored = [(plan_objective(problem, matrices, c.tours), c) for c in candidates]
     objective, best = min(scored, key=lambda pair: pair[0])
     result = _result(problem, matrices, best, objective, time.perf_counter() - started)
     verify(problem, result, matrices)
@@ -131,9 +142,7 @@ def _search(
             raise SolverError(f"PyVRP cannot solve this problem: {unsupported}")
         return [_pyvrp(problem, matrices, limit_s, seed)]
     if params.backend == "ortools" or unsupported:
-        if len(problem.stops) > params.sector_size:
-            return _by_sectors(problem, matrices, limit_s, params)
-        return _ortools(problem, matrices, limit_s, params.ortools)
+        return _ortools_alone(problem, matrices, limit_s, seed, params)
     # Both cores search with PyVRP, from different seeds; the better plan wins.
     started = time.perf_counter()
     search_s = limit_s - params.polish_s
@@ -155,7 +164,7 @@ def _search(
         left_s = max(1.0, limit_s - (time.perf_counter() - started))
         return _search(problem, matrices, left_s, seed, replace(params, backend="ortools"))
     if params.polish_s > 0:
-        best = min(candidates, key=lambda c: _objective(problem, matrices, c.tours))
+        best = min(candidates, key=lambda c: plan_objective(problem, matrices, c.tours))
         polished = _ortools(problem, matrices, params.polish_s, params.ortools, best.tours)
         candidates += [
             _Candidate(c.tours, f"{best.solver} + {c.solver}", c.status) for c in polished
@@ -178,19 +187,29 @@ def _ortools(
     return [_Candidate(tours, name, status)]
 
 
-def _by_sectors(
-    problem: Problem, matrices: TravelMatrices, limit_s: float, params: SolveParams
+def _ortools_alone(
+    problem: Problem, matrices: TravelMatrices, limit_s: float, seed: int, params: SolveParams
 ) -> list[_Candidate]:
-    """Sectors in parallel, then (for a day small enough) the joined plan improved whole."""
-    join = len(problem.stops) <= params.join_limit and params.join_share > 0
-    sectors_s = limit_s * (1 - params.join_share) if join else limit_s
-    tours = solve_by_sectors(problem, matrices, sectors_s, params.ortools, params.sector_size)
-    name = f"ortools {ortools.__version__} by sectors"
-    candidates = [_Candidate(tours, name, "SECTORS")]
-    if join:
-        joined = _ortools(problem, matrices, limit_s - sectors_s, params.ortools, tours)
-        candidates += [_Candidate(c.tours, f"{name}, joined", c.status) for c in joined]
-    return candidates
+    """OR-Tools' first plan of the whole day (by sectors when it is large), improved part by
+    part when the day is larger than a part."""
+    started = time.perf_counter()
+    if len(problem.stops) <= params.part_size or params.first_share == 1:
+        return _ortools(problem, matrices, limit_s, params.ortools)
+    first_s = limit_s * params.first_share
+    if len(problem.stops) > params.sector_size:
+        tours = solve_by_sectors(problem, matrices, first_s, params.ortools, params.sector_size)
+        first = _Candidate(tours, f"ortools {ortools.__version__} by sectors", "SECTORS")
+    else:
+        found = _ortools(problem, matrices, first_s, params.ortools)
+        if not found:
+            return []
+        first = found[0]
+    left_s = max(0.1, limit_s - (time.perf_counter() - started))
+    tours = improve_by_parts(
+        problem, matrices, first.tours, left_s, params.ortools, seed,
+        params.part_size, params.part_s,
+    )  # fmt: skip
+    return [_Candidate(tours, f"{first.solver}, improved by parts", first.status)]
 
 
 def _pyvrp(problem: Problem, matrices: TravelMatrices, limit_s: float, seed: int) -> _Candidate:
@@ -200,19 +219,6 @@ def _pyvrp(problem: Problem, matrices: TravelMatrices, limit_s: float, seed: int
 
     tours = solve_pyvrp(problem, matrices, limit_s, seed)
     return _Candidate(list(tours), f"pyvrp {version('pyvrp')}", "DONE")
-
-
-def _objective(problem: Problem, matrices: TravelMatrices, tours: list[Tour]) -> float:
-    """Routing cost plus what the omissions cost: prizes forgone, and required stops."""
-    scheduler = Scheduler(problem, matrices)
-    cost = sum(scheduler.route(tour).cost for tour in tours)
-    served = {site for tour in tours for site in tour.sites}
-    forgone = 0.0
-    for i, stop in enumerate(problem.stops):
-        if problem.first_stop + i not in served:
-            forgone += stop.prize if not stop.required else 1e12
-    infeasible = sum(1 for tour in tours if not scheduler.timing(tour).feasible)
-    return cost + forgone + 1e15 * infeasible
 
 
 def _result(
