@@ -21,6 +21,7 @@ than any plan's routing cost, so a required stop is only left out when no plan c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from itertools import pairwise
@@ -36,6 +37,8 @@ from optimizer.geo import TravelMatrices
 from optimizer.problem import Problem, Stop, Vehicle
 from optimizer.schedule import Scheduler, earliest_start
 from optimizer.tour import Tour
+
+log = logging.getLogger(__name__)
 
 COST_SCALE = 1000
 """Integer cost units per unit of currency."""
@@ -248,12 +251,14 @@ class RoutingModel:
         if initial:
             # A final unloading is left to the return node, unless a stream needs it explicit.
             drop_final_unloading = bool(self.problem.facilities) and not self.refused
-            routes: list[list[int]] = [[] for _ in self.problem.vehicles]
-            for tour in initial:
-                routes[tour.vehicle] = self.nodes.nodes_of(tour, drop_final_unloading) or []
-            assignment = self.routing.ReadAssignmentFromRoutes(routes, True)
+            vehicles = len(self.problem.vehicles)
+            routes = self.nodes.routes_of(initial, vehicles, drop_final_unloading)
+            assignment = None
+            if routes is not None:
+                assignment = self.routing.ReadAssignmentFromRoutes(routes, True)
             if assignment is not None:
                 return self.routing.SolveFromAssignmentWithParameters(assignment, parameters)
+            log.warning("OR-Tools could not start from the given routes; searching afresh")
         return self.routing.SolveWithParameters(parameters)
 
     def tours(self, assignment: Any) -> list[Tour]:

@@ -14,6 +14,7 @@ OR-Tools works on nodes, laid out in this order:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,26 +115,27 @@ class NodeLayout:
             duration=time,
         )
 
-    def nodes_of(self, tour: Tour, drop_final_unloading: bool) -> list[int] | None:
-        """A tour's sites as nodes: facility copies handed out in turn. With
-        `drop_final_unloading`, a final unloading before the depot is left to the return node;
-        None when the tour unloads more often than the model has copies of a facility."""
-        sites = list(tour.sites)
-        last_is_facility = sites and sites[-1] < self.first_stop
-        if drop_final_unloading and last_is_facility:
-            sites.pop()
-        free = {
-            f: [n for n in self.facility_nodes if self.site_of[n] == f] for f in set(self.site_of)
-        }
-        nodes = []
-        for site in sites:
-            if site >= self.first_stop:
-                nodes.append(self.first_stop_node + site - self.first_stop)
-            elif free[site]:
-                nodes.append(free[site].pop(0))
-            else:
-                return None  # more unloadings than the model has copies of the facility
-        return nodes
+    def routes_of(
+        self, tours: Sequence[Tour], vehicles: int, drop_final_unloading: bool
+    ) -> list[list[int]] | None:
+        """Tours as one route of nodes per vehicle (empty for a vehicle without a tour): the
+        facility copies are handed out in turn across all the tours. With
+        `drop_final_unloading`, a final unloading before the depot is left to the return node.
+        None when the tours unload more often than the model has copies of a facility."""
+        free = {f: [n for n in self.facility_nodes if self.site_of[n] == f] for f in self.site_of}
+        routes: list[list[int]] = [[] for _ in range(vehicles)]
+        for tour in tours:
+            sites = list(tour.sites)
+            if drop_final_unloading and sites and sites[-1] < self.first_stop:
+                sites.pop()
+            for site in sites:
+                if site >= self.first_stop:
+                    routes[tour.vehicle].append(self.first_stop_node + site - self.first_stop)
+                elif free[site]:
+                    routes[tour.vehicle].append(free[site].pop(0))
+                else:
+                    return None  # more unloadings than the model has copies of the facility
+        return routes
 
 
 def _trips_needed(problem: Problem) -> int:

@@ -47,12 +47,15 @@ def test_the_return_arc_unloads_on_the_way_home(
     assert nodes.distance[0, home] == 0
 
 
-def test_a_tour_becomes_nodes(on_a_line: OnALine, stop_km: StopKm, van: Van) -> None:
-    """A tour's facility visits take the facility's copies in turn; the final unloading is left
-    to the return node when asked; a tour unloading more often than there are copies has none."""
+def test_tours_become_routes_of_nodes(on_a_line: OnALine, stop_km: StopKm, van: Van) -> None:
+    """Facility visits take the facility's copies in turn, across all the tours; the final
+    unloading is left to the return node when asked; tours unloading more often than there
+    are copies have no routes."""
     facilities = [Facility("F1", -1.0, 0.0), Facility("F2", 5.0, 0.0)]
-    nodes = _layout(on_a_line([stop_km("a", 2), stop_km("b", 8)], [van()], facilities), trips=1)
-    tour = Tour(0, (3, 1, 4, 2))  # a, F1, b, F2
-    assert nodes.nodes_of(tour, drop_final_unloading=True) == [3, 1, 4]
-    assert nodes.nodes_of(tour, drop_final_unloading=False) == [3, 1, 4, 2]
-    assert nodes.nodes_of(Tour(0, (3, 1, 4, 1)), drop_final_unloading=False) is None
+    problem = on_a_line([stop_km("a", 2), stop_km("b", 8)], [van("t1"), van("t2")], facilities)
+    nodes = _layout(problem, trips=2)  # F1: nodes 1, 2; F2: 3, 4; a 5, b 6
+    first, second = Tour(0, (3, 1, 2)), Tour(1, (4, 1, 2))  # a, F1, F2 and b, F1, F2
+    assert nodes.routes_of([first, second], 2, drop_final_unloading=True) == [[5, 1], [6, 2]]
+    assert nodes.routes_of([second], 2, drop_final_unloading=False) == [[], [6, 1, 3]]
+    thrice = Tour(0, (3, 1, 4, 1, 1))
+    assert nodes.routes_of([thrice], 2, drop_final_unloading=False) is None
