@@ -3,19 +3,18 @@
 A day of thousands of stops is more than one OR-Tools search handles well in minutes (and
 its matrices grow with the square of the stops). The stops are swept by their bearing from
 the first depot into sectors of about `sector_size`; each sector gets a share of the fleet
-in proportion to its volume and is solved in its own process, with the sector's rows and
-columns of the travel matrices (`cut_out`). The sectors' tours are joined into one plan
-(renumbered to the whole problem), which `improve` then improves part by part, across the
-sectors' boundaries.
+in proportion to its work (volume or service time) and is solved in its own process, with
+the sector's rows and columns of the travel matrices (`cut_out`). The sectors' tours are
+joined into one plan (renumbered to the whole problem), which `improve` then improves part
+by part, across the sectors' boundaries.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -98,14 +97,21 @@ def cut_out(
 
 
 def _share_fleet(problem: Problem, chunks: Sequence[Sequence[int]]) -> list[list[int]]:
-    """Vehicles dealt to the sectors in proportion to their volume, at least one each."""
-    volumes = [sum(problem.stops[i].demand_l for i in chunk) or 1.0 for chunk in chunks]
-    total, fleet = sum(volumes), len(problem.vehicles)
-    wanted = [max(1, round(fleet * v / total)) for v in volumes]
+    """Vehicles dealt to the sectors in proportion to their work, at least one each: the
+    larger of a sector's share of the volume and its share of the service time."""
+    stops = problem.stops
+    volumes = [sum(stops[i].demand_l for i in chunk) for chunk in chunks]
+    services = [sum(stops[i].service_s for i in chunk) for chunk in chunks]
+    work = [
+        max(v / (sum(volumes) or 1), s / (sum(services) or 1)) or 1.0
+        for v, s in zip(volumes, services, strict=True)
+    ]
+    total, fleet = sum(work), len(problem.vehicles)
+    wanted = [max(1, round(fleet * w / total)) for w in work]
     while sum(wanted) > fleet:
         wanted[wanted.index(max(wanted))] -= 1
     while sum(wanted) < fleet:
-        shares = [v / w for v, w in zip(volumes, wanted, strict=True)]
+        shares = [w / n for w, n in zip(work, wanted, strict=True)]
         wanted[shares.index(max(shares))] += 1
     vehicles = list(range(fleet))
     dealt, at = [], 0
@@ -129,14 +135,13 @@ def solve_by_sectors(
     limit_s: float,
     params: OrtoolsParams,
     sector_size: int,
+    pool: Executor,
     workers: int = 2,
 ) -> list[Tour]:
-    """Tours of the whole problem from its sectors, solved `workers` at a time."""
+    """Tours of the whole problem from its sectors, solved by `pool`'s `workers` processes."""
     started = time.perf_counter()
     sectors = sweep_sectors(problem, matrices, sector_size)
     waves = math.ceil(len(sectors) / workers)
     per_sector = max(1.0, (limit_s - (time.perf_counter() - started)) / waves)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(_solve_sector, s, per_sector, params) for s in sectors]
-        return [tour for future in futures for tour in future.result()]
+    futures = [pool.submit(_solve_sector, s, per_sector, params) for s in sectors]
+    return [tour for future in futures for tour in future.result()]

@@ -13,11 +13,10 @@ once, one per core.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import random
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,40 +60,40 @@ def improve_by_parts(
     seed: int,
     part_size: int,
     part_s: float,
+    pool: Executor,
     workers: int = 2,
 ) -> list[Tour]:
     """The plan of `tours`, improved part by part until `limit_s` is spent.
 
-    Parts are searched `workers` at a time, in rounds: the parts of a round share no vehicle
-    and no stop, and each starts from the plan as the round before left it. With OR-Tools'
-    `solution_limit` set, every route starts one part once and the plan is repeatable.
+    Parts are searched by `pool`'s `workers` processes, in rounds: the parts of a round
+    share no vehicle and no stop, and each starts from the plan as the round before left
+    it. With OR-Tools' `solution_limit` set, every route starts one part once and the plan
+    is repeatable.
     """
     deadline = time.perf_counter() + limit_s
     plan = {tour.vehicle: tour for tour in tours}
     passes = 1 if params.solution_limit is not None else None
     parts = _Parts(problem, random.Random(seed), part_size, passes)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        while (left_s := deadline - time.perf_counter()) > min(part_s, 1.0):
-            sectors: list[Sector] = []
-            for _ in range(workers):
-                busy = {v for sector in sectors for v in sector.vehicles}
-                sector = parts.next(matrices, plan, busy)
-                if sector is not None:
-                    sectors.append(sector)
-            if not sectors:
-                break
-            searches = [
-                pool.submit(
-                    _search_part, sector, _part_tours(sector, plan), min(part_s, left_s), params
-                )
-                for sector in sectors
-            ]
-            for sector, search in zip(sectors, searches, strict=True):
-                found = search.result()
-                parts.searched += 1
-                if found is not None and _keep_if_cheaper(problem, sector, plan, found):
-                    parts.improved += 1
+    while (left_s := deadline - time.perf_counter()) > min(part_s, 1.0):
+        sectors: list[Sector] = []
+        for _ in range(workers):
+            busy = {v for sector in sectors for v in sector.vehicles}
+            sector = parts.next(matrices, plan, busy)
+            if sector is not None:
+                sectors.append(sector)
+        if not sectors:
+            break
+        searches = [
+            pool.submit(
+                _search_part, sector, _part_tours(sector, plan), min(part_s, left_s), params
+            )
+            for sector in sectors
+        ]
+        for sector, search in zip(sectors, searches, strict=True):
+            found = search.result()
+            parts.searched += 1
+            if found is not None and _keep_if_cheaper(problem, sector, plan, found):
+                parts.improved += 1
     log.info("%d parts searched, %d improved", parts.searched, parts.improved)
     return list(plan.values())
 

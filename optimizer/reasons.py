@@ -23,12 +23,21 @@ from optimizer.tour import Tour
 INSERTION_BUDGET = 200_000
 """Visits timed at most to try a stop in the plan's routes; past it the reason is worked
 out from the stop alone."""
+TOTAL_INSERTION_BUDGET = 2_000_000
+"""Visits timed at most for all the stops explained with one scheduler."""
 
 
 def explain(
-    problem: Problem, matrices: TravelMatrices, stop_index: int, tours: Sequence[Tour] = ()
+    problem: Problem,
+    matrices: TravelMatrices,
+    stop_index: int,
+    tours: Sequence[Tour] = (),
+    scheduler: Scheduler | None = None,
 ) -> OmissionReason:
-    """The reason `problem.stops[stop_index]` is in none of the plan's `tours`."""
+    """The reason `problem.stops[stop_index]` is in none of the plan's `tours`.
+
+    Explaining many stops, pass them one `scheduler`: its work counts against
+    `TOTAL_INSERTION_BUDGET`."""
     stop = problem.stops[stop_index]
     node = problem.first_stop + stop_index
     candidates = [v for v in problem.vehicles if v.accepts(stop)]
@@ -46,7 +55,9 @@ def explain(
     reachable = [v for v in candidates if _reachable(problem, matrices, v, stop, node)]
     if not reachable:
         return _timing_reason(problem, matrices, candidates, stop, node)
-    cheapest = _cheapest_insertion(problem, matrices, {v.id for v in reachable}, node, tours)
+    scheduler = scheduler or Scheduler(problem, matrices)
+    vehicle_ids = {v.id for v in reachable}
+    cheapest = _cheapest_insertion(problem, scheduler, vehicle_ids, node, tours)
     if cheapest == math.inf:
         return _full_reason(problem, {v.id for v in reachable}, stop, tours)
     if stop.required or cheapest is None or cheapest < stop.prize:
@@ -56,7 +67,7 @@ def explain(
 
 def _cheapest_insertion(
     problem: Problem,
-    matrices: TravelMatrices,
+    scheduler: Scheduler,
     vehicle_ids: set[str],
     node: int,
     tours: Sequence[Tour],
@@ -66,9 +77,10 @@ def _cheapest_insertion(
     by_vehicle = {tour.vehicle: tour for tour in tours}
     candidates = [i for i, v in enumerate(problem.vehicles) if v.id in vehicle_ids]
     work = sum((len(by_vehicle[i].sites) + 1) ** 2 if i in by_vehicle else 1 for i in candidates)
-    if work > INSERTION_BUDGET:
+    budget = min(scheduler.visits_scheduled + INSERTION_BUDGET, TOTAL_INSERTION_BUDGET)
+    if scheduler.visits_scheduled + work > budget:
         return None
-    scheduler = Scheduler(problem, matrices)
+    matrices = scheduler.matrices
     best = math.inf
     for i in candidates:
         sites = by_vehicle[i].sites if i in by_vehicle else ()
@@ -87,7 +99,7 @@ def _cheapest_insertion(
             tour = Tour(i, trial)
             if scheduler.timing(tour).feasible:
                 best = min(best, scheduler.route(tour).cost - before)
-            if scheduler.visits_scheduled > INSERTION_BUDGET:
+            if scheduler.visits_scheduled > budget:
                 return None
     return best
 

@@ -32,7 +32,7 @@ from typing import Literal
 
 import ortools
 
-from optimizer.backends.ortools_backend import solve_ortools
+from optimizer.backends.ortools_backend import first_solutions, solve_ortools
 from optimizer.backends.ortools_params import OrtoolsParams
 from optimizer.check import verify
 from optimizer.decompose import solve_by_sectors
@@ -67,7 +67,7 @@ class SolveParams:
     """OR-Tools improves a day of more stops part by part, about this many at a time."""
     part_s: float = 1.0
     """Seconds of search per part."""
-    first_share: float = 0.3
+    first_share: float = 0.5
     """Share of the time limit for OR-Tools' first plan, before it is improved by parts."""
 
     def __post_init__(self) -> None:
@@ -190,25 +190,38 @@ def _ortools(
 def _ortools_alone(
     problem: Problem, matrices: TravelMatrices, limit_s: float, seed: int, params: SolveParams
 ) -> list[_Candidate]:
-    """OR-Tools' first plan of the whole day (by sectors when it is large), improved part by
-    part when the day is larger than a part."""
+    """OR-Tools alone. A day of at most `part_size` stops: one search. A larger one: a first
+    plan in `first_share` of the time (by sectors beyond `sector_size` stops, else the better
+    of two first-solution strategies, one per core), then improved part by part."""
     started = time.perf_counter()
     if len(problem.stops) <= params.part_size or params.first_share == 1:
         return _ortools(problem, matrices, limit_s, params.ortools)
     first_s = limit_s * params.first_share
-    if len(problem.stops) > params.sector_size:
-        tours = solve_by_sectors(problem, matrices, first_s, params.ortools, params.sector_size)
-        first = _Candidate(tours, f"ortools {ortools.__version__} by sectors", "SECTORS")
-    else:
-        found = _ortools(problem, matrices, first_s, params.ortools)
-        if not found:
-            return []
-        first = found[0]
-    left_s = max(0.1, limit_s - (time.perf_counter() - started))
-    tours = improve_by_parts(
-        problem, matrices, first.tours, left_s, params.ortools, seed,
-        params.part_size, params.part_s,
-    )  # fmt: skip
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        if len(problem.stops) > params.sector_size:
+            tours = solve_by_sectors(
+                problem, matrices, first_s, params.ortools, params.sector_size, pool
+            )
+            first = _Candidate(tours, f"ortools {ortools.__version__} by sectors", "SECTORS")
+        else:
+            strategies = first_solutions(problem, matrices, params.ortools)
+            search_s = max(0.1, first_s - _STARTUP_S)
+            searches = [
+                pool.submit(
+                    _ortools, problem, matrices, search_s, replace(params.ortools, first_solution=s)
+                )
+                for s in strategies
+            ]
+            found = [c for search in searches for c in search.result()]
+            if not found:
+                return []
+            first = min(found, key=lambda c: plan_objective(problem, matrices, c.tours))
+        left_s = max(0.1, limit_s - (time.perf_counter() - started))
+        tours = improve_by_parts(
+            problem, matrices, first.tours, left_s, params.ortools, seed,
+            params.part_size, params.part_s, pool,
+        )  # fmt: skip
     return [_Candidate(tours, f"{first.solver}, improved by parts", first.status)]
 
 
@@ -228,7 +241,7 @@ def _result(
     routes = tuple(scheduler.route(tour) for tour in sorted(best.tours, key=lambda t: t.vehicle))
     served = {site for tour in best.tours for site in tour.sites}
     omissions = tuple(
-        Omission(stop.id, explain(problem, matrices, i, best.tours))
+        Omission(stop.id, explain(problem, matrices, i, best.tours, scheduler))
         for i, stop in enumerate(problem.stops)
         if problem.first_stop + i not in served
     )

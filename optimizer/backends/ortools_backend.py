@@ -244,9 +244,7 @@ class RoutingModel:
 
     def search(self, time_limit_s: float, initial: Sequence[Tour] | None = None) -> Any:
         """The best assignment found within the limits, or None."""
-        first = self.params.first_solution
-        if first is None:
-            first = "PARALLEL_CHEAPEST_INSERTION" if self.time is not None else "PATH_CHEAPEST_ARC"
+        first = first_solutions(self.problem, self.matrices, self.params)[0]
         parameters = search_parameters(time_limit_s, self.params, first, self.nodes.size)
         if initial:
             # A final unloading is left to the return node, unless a stream needs it explicit.
@@ -308,6 +306,19 @@ def _refused_streams(problem: Problem) -> frozenset[str]:
     return frozenset(
         s for s in streams if not all(f.accepts(frozenset({s})) for f in problem.facilities)
     )
+
+
+def first_solutions(
+    problem: Problem, matrices: TravelMatrices, params: OrtoolsParams
+) -> tuple[str, ...]:
+    """OR-Tools' first solution strategies for the problem, best first: the one asked for,
+    or parallel cheapest insertion where time constrains anything (the others left dozens of
+    Kim's stops out), else path cheapest arc; each with a second one to run beside it."""
+    if params.first_solution is not None:
+        return (params.first_solution,)
+    if _timed(problem, matrices):
+        return ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
+    return ("PATH_CHEAPEST_ARC", "SAVINGS")
 
 
 def _timed(problem: Problem, matrices: TravelMatrices) -> bool:

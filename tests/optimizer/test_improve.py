@@ -6,7 +6,9 @@ each route crosses the whole ring; a good plan gives each truck one arc.
 """
 
 import math
-from collections.abc import Callable
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 
 import pytest
 
@@ -22,6 +24,13 @@ MakeProblem = Callable[..., Problem]
 
 STOPS, TRUCKS = 48, 8
 PARAMS = OrtoolsParams(solution_limit=200)
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[Executor]:
+    """Two worker processes, as `solve` starts them."""
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as executor:
+        yield executor
 
 
 @pytest.fixture
@@ -45,32 +54,38 @@ def _dealt(problem: Problem, skip: frozenset[int] = frozenset()) -> list[Tour]:
     ]
 
 
-def test_a_bad_plan_gets_cheaper_and_keeps_every_stop(ring: Problem) -> None:
+def test_a_bad_plan_gets_cheaper_and_keeps_every_stop(ring: Problem, pool: Executor) -> None:
     """Parts of about 18 stops, searched two at a time, untangle the dealt routes."""
     matrices = ring.matrices()
     bad = _dealt(ring)
-    better = improve_by_parts(ring, matrices, bad, 30, PARAMS, seed=1, part_size=18, part_s=2)
+    better = improve_by_parts(
+        ring, matrices, bad, 30, PARAMS, seed=1, part_size=18, part_s=2, pool=pool
+    )
     assert plan_objective(ring, matrices, better) < 0.6 * plan_objective(ring, matrices, bad)
     visited = sorted(s for tour in better for s in tour.sites)
     assert visited == list(range(ring.first_stop, ring.first_stop + STOPS))
     assert len({tour.vehicle for tour in better}) == len(better)
 
 
-def test_a_left_out_required_stop_is_taken_in(ring: Problem) -> None:
+def test_a_left_out_required_stop_is_taken_in(ring: Problem, pool: Executor) -> None:
     """A required stop missing from the plan joins the part of the route nearest to it."""
     matrices = ring.matrices()
     missing = _dealt(ring, skip=frozenset({5}))
     assert plan_objective(ring, matrices, missing) > REQUIRED_MISSED
-    better = improve_by_parts(ring, matrices, missing, 30, PARAMS, seed=1, part_size=18, part_s=2)
+    better = improve_by_parts(
+        ring, matrices, missing, 30, PARAMS, seed=1, part_size=18, part_s=2, pool=pool
+    )
     assert ring.first_stop + 5 in {s for tour in better for s in tour.sites}
     assert plan_objective(ring, matrices, better) < REQUIRED_MISSED
 
 
-def test_a_solution_limit_makes_the_improvement_repeatable(ring: Problem) -> None:
+def test_a_solution_limit_makes_the_improvement_repeatable(ring: Problem, pool: Executor) -> None:
     """With OR-Tools' solution limit, one pass over the routes: the same plan twice."""
     matrices = ring.matrices()
     runs = [
-        improve_by_parts(ring, matrices, _dealt(ring), 30, PARAMS, seed=4, part_size=18, part_s=5)
+        improve_by_parts(
+            ring, matrices, _dealt(ring), 30, PARAMS, seed=4, part_size=18, part_s=5, pool=pool
+        )
         for _ in range(2)
     ]
     assert sorted(runs[0], key=lambda t: t.vehicle) == sorted(runs[1], key=lambda t: t.vehicle)

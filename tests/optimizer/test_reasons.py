@@ -6,7 +6,8 @@ from datetime import datetime
 import pytest
 
 from optimizer import Depot, Facility, OmissionReason, Problem, Stop, Tour, Vehicle
-from optimizer.reasons import explain
+from optimizer.reasons import TOTAL_INSERTION_BUDGET, explain
+from optimizer.schedule import Scheduler
 
 StopAt = Callable[..., Stop]
 Truck = Callable[..., Vehicle]
@@ -36,6 +37,20 @@ def test_an_optional_stop_is_weighed_against_its_prize(
     stops = [stop_at("a", 1.0, 0.0), stop_at("opt", 10.0, 0.0, required=False, prize=prize)]
     problem = make_problem(stops, [truck("t1")])
     assert _explain(problem, 1, Tour(0, (1,))) is reason
+
+
+def test_past_the_budget_the_search_limit_is_the_reason(
+    stop_at: StopAt, truck: Truck, make_problem: MakeProblem
+) -> None:
+    """Trying insertions stops when the scheduler shared by the explanations has done its
+    total work: a stop not worth its detour is then only said to be past the search."""
+    stops = [stop_at("a", 1.0, 0.0), stop_at("opt", 10.0, 0.0, required=False, prize=1.0)]
+    problem = make_problem(stops, [truck("t1")])
+    matrices = problem.matrices()
+    scheduler = Scheduler(problem, matrices)
+    assert explain(problem, matrices, 1, [Tour(0, (1,))], scheduler) is OmissionReason.NOT_WORTH_IT
+    scheduler.visits_scheduled = TOTAL_INSERTION_BUDGET
+    assert explain(problem, matrices, 1, [Tour(0, (1,))], scheduler) is OmissionReason.SEARCH_LIMIT
 
 
 def test_a_full_vehicle_leaves_the_stop_out_for_capacity(
