@@ -49,11 +49,17 @@ class Sector:
         return Tour(vehicle, tuple(site[s] for s in tour.sites), tour.break_after, tour.depart_s)
 
 
-def sweep_sectors(problem: Problem, matrices: TravelMatrices, sector_size: int) -> list[Sector]:
-    """The problem cut into sectors of about `sector_size` stops by bearing from the depot."""
+def sweep_sectors(
+    problem: Problem, matrices: TravelMatrices, sector_size: int, workers: int = 1
+) -> list[Sector]:
+    """The problem cut into sectors of at most about `sector_size` stops by bearing from the
+    depot; as many as keep `workers` processes busy to the end (a multiple of them)."""
     if sector_size < 1:
         raise ValueError(f"sector_size must be at least 1, got {sector_size}")
-    count = min(math.ceil(len(problem.stops) / sector_size), len(problem.vehicles))
+    count = math.ceil(len(problem.stops) / sector_size)
+    if count > 1:
+        count = math.ceil(count / workers) * workers
+    count = min(count, len(problem.vehicles))
     if count <= 1:
         return [
             Sector(problem, tuple(range(len(problem.sites))), tuple(range(len(problem.vehicles))))
@@ -140,7 +146,7 @@ def solve_by_sectors(
 ) -> list[Tour]:
     """Tours of the whole problem from its sectors, solved by `pool`'s `workers` processes."""
     started = time.perf_counter()
-    sectors = sweep_sectors(problem, matrices, sector_size)
+    sectors = sweep_sectors(problem, matrices, sector_size, workers)
     waves = math.ceil(len(sectors) / workers)
     per_sector = max(1.0, (limit_s - (time.perf_counter() - started)) / waves)
     futures = [pool.submit(_solve_sector, s, per_sector, params) for s in sectors]
