@@ -339,8 +339,8 @@ def _vrplib_fleet(name: str, demands: Sequence[float], capacity: float) -> int:
 
 def _squared_distances(points: NDArray[np.float64]) -> NDArray[np.float64]:
     """Squared straight-line distances between every pair of plane points (exact for integers)."""
-    delta = points[:, None, :] - points[None, :, :]
-    squared: NDArray[np.float64] = np.square(delta).sum(axis=2)
+    x, y = points[:, 0], points[:, 1]
+    squared: NDArray[np.float64] = np.square(x[:, None] - x) + np.square(y[:, None] - y)
     return squared
 
 

@@ -26,7 +26,9 @@ stop no vehicle can serve (PyVRP cannot leave it out).
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 import warnings
 from fractions import Fraction
 from typing import Any
@@ -35,7 +37,7 @@ import numpy as np
 import pyvrp
 from numpy.typing import NDArray
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+from pyvrp.stop import MaxIterations, MultipleCriteria, StoppingCriterion
 
 from optimizer.backends.units import capacity_units, demand_units
 from optimizer.errors import PyvrpError
@@ -49,6 +51,7 @@ MAX_SCALE = 10**7
 """Past this, rates are rounded at `FALLBACK_SCALE` rather than kept exact."""
 FALLBACK_SCALE = 3_600_000
 """Rates to 1/3600 of the currency per km and 1/1000 per hour."""
+log = logging.getLogger(__name__)
 _UNREACHABLE_S = 2 * MAX_TIME_S
 _OPEN_END = int(np.iinfo(np.int64).max)
 
@@ -104,6 +107,14 @@ def _open_facilities(problem: Problem) -> list[tuple[int, Facility]]:
     return [(i, f) for i, f in facilities if f.opens_s + f.unload_s <= f.closes_s]
 
 
+_Kind = tuple[frozenset[str] | None, float, float]
+"""What decides which stops a vehicle may collect: streams, litres and kilograms."""
+
+
+def _kind(vehicle: Vehicle) -> _Kind:
+    return (vehicle.waste_streams, vehicle.capacity_l, vehicle.capacity_kg)
+
+
 def may_collect(problem: Problem, vehicle: Vehicle, stop: Stop) -> bool:
     """Its stream, room for it, and (with facilities) one that takes its stream."""
     stream = frozenset() if stop.waste_stream is None else frozenset({stop.waste_stream})
@@ -131,11 +142,16 @@ def supports(problem: Problem) -> str | None:
     """None when PyVRP can solve the problem as it is; else, in one line, why not."""
     if not problem.vehicles:
         return "the problem has no vehicles"
+    facilities = _open_facilities(problem)
+    kinds_seen: set[_Kind] = set()
     for vehicle in problem.vehicles:
         if vehicle.lunch is not None:
             return f"vehicle {vehicle.id} has a lunch break, and PyVRP 0.14 has no breaks"
+        if not facilities or _kind(vehicle) in kinds_seen:
+            continue
+        kinds_seen.add(_kind(vehicle))
         streams = carried(problem, vehicle)
-        for _, facility in _open_facilities(problem):
+        for _, facility in facilities:
             if facility.waste_streams & streams and not facility.accepts(streams):
                 return (
                     f"vehicle {vehicle.id} may carry {', '.join(sorted(streams))}, facility"
@@ -237,6 +253,8 @@ class PyvrpModel:
         """For each routing profile, the stops out of reach."""
         self.vehicle_types: list[pyvrp.VehicleType] = []
         self.type_vehicles: list[list[int]] = []
+        self._by_kind: dict[_Kind, tuple[frozenset[int], tuple[int, ...]]] = {}
+        """Stops out of reach and usable facilities, by kind of vehicle."""
         for v, vehicle in enumerate(self.problem.vehicles):
             vehicle_type = self._vehicle_type(vehicle)
             if vehicle_type is None:
@@ -257,13 +275,17 @@ class PyvrpModel:
     def _vehicle_type(self, vehicle: Vehicle) -> pyvrp.VehicleType | None:
         """A vehicle type of one; None for a vehicle that can serve no stop."""
         problem = self.problem
-        forbidden = frozenset(
-            site for site, stop in self.stops.items() if not may_collect(problem, vehicle, stop)
-        )
+        kind = _kind(vehicle)
+        if kind not in self._by_kind:  # the same for every vehicle of a kind: worked out once
+            forbidden = frozenset(
+                site for site, stop in self.stops.items() if not may_collect(problem, vehicle, stop)
+            )
+            self._by_kind[kind] = (forbidden, usable_facilities(problem, vehicle))
+        forbidden, reloads = self._by_kind[kind]
         if len(forbidden) == len(self.stops):
             return None
         per_metre, per_second = unit_costs(vehicle, self.scale)
-        end, reloads = problem.end_index(vehicle), usable_facilities(problem, vehicle)
+        end = problem.end_index(vehicle)
         if problem.facilities:
             returns = self._return_depot(end, reloads, (per_metre, per_second))
             if returns is None:
@@ -397,6 +419,17 @@ def _grow(matrix: NDArray[np.int64], column: NDArray[np.int64]) -> NDArray[np.in
     return grown
 
 
+class _Deadline:
+    """Stops PyVRP's search at a moment, so building the model and PyVRP's own preparation
+    (its neighbour lists: seconds for thousands of stops) count against the limit."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.perf_counter() >= self.at
+
+
 def solve_pyvrp(
     problem: Problem,
     matrices: TravelMatrices,
@@ -414,10 +447,12 @@ def solve_pyvrp(
         raise ValueError(f"time_limit_s must be positive, got {time_limit_s!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
         raise ValueError(f"seed must be an integer within 0..2**32 - 1, got {seed!r}")
+    started = time.perf_counter()
     model = PyvrpModel(problem, matrices)
     if model.data is None:
         return []
-    criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
+    log.debug("PyVRP model built in %.1f s", time.perf_counter() - started)
+    criteria: list[StoppingCriterion] = [_Deadline(started + time_limit_s)]
     if max_iterations is not None:
         criteria.append(MaxIterations(max_iterations))
     params = pyvrp.SolveParams(penalty=model.penalty_params())
@@ -426,6 +461,7 @@ def solve_pyvrp(
         result = pyvrp.solve(
             model.data, MultipleCriteria(criteria), seed=seed, collect_stats=False, params=params
         )
+    log.debug("PyVRP searched for %.1f s", result.runtime)
     best = result.best
     if not best.is_feasible():
         raise PyvrpError(
