@@ -111,7 +111,7 @@ def run_one(case: Case, solver: str, seed: int) -> Outcome:
     params = {
         "ours": SolveParams(),
         "ortools": SolveParams(backend="ortools"),
-        "plain": SolveParams(
+        "plain": SolveParams(  # one search of the whole day: no sectors, no parts
             backend="ortools",
             ortools=OrtoolsParams(
                 first_solution="PATH_CHEAPEST_ARC",
@@ -119,6 +119,7 @@ def run_one(case: Case, solver: str, seed: int) -> Outcome:
                 iterated_local_search=False,
                 neighbors=0,
             ),
+            first_share=1.0,
         ),
     }[solver]
     try:

@@ -92,7 +92,7 @@ def improve_by_parts(
         for sector, search in zip(sectors, searches, strict=True):
             found = search.result()
             parts.searched += 1
-            if found is not None and _keep_if_cheaper(problem, sector, plan, found):
+            if found is not None and _keep_if_cheaper(sector, plan, found):
                 parts.improved += 1
     log.info("%d parts searched, %d improved", parts.searched, parts.improved)
     return list(plan.values())
@@ -111,9 +111,7 @@ def _search_part(
     return None if found is None else found[0]
 
 
-def _keep_if_cheaper(
-    problem: Problem, sector: Sector, plan: dict[int, Tour], found: list[Tour]
-) -> bool:
+def _keep_if_cheaper(sector: Sector, plan: dict[int, Tour], found: list[Tour]) -> bool:
     """Put the part's new routes into the plan when they cost less (and take no stop that
     another route has taken meanwhile)."""
     part, matrices = sector.problem, sector.problem.matrices()

@@ -112,6 +112,7 @@ class Scheduler:
         return min(passes, key=_rank)
 
     def _break_positions(self, tour: Tour, vehicle: Vehicle, lunch: Break) -> range:
+        """The places where the break is worth trying (see `timing`)."""
         plain = self._forward(tour, vehicle, None, self._earliest_departure(vehicle))
         arrivals = [visit.arrival_s for visit in plain.visits] + [plain.end_s]
         leaving = [plain.departure_s] + [

@@ -68,7 +68,8 @@ class SolveParams:
     part_s: float = 1.0
     """Seconds of search per part."""
     first_share: float = 0.5
-    """Share of the time limit for OR-Tools' first plan, before it is improved by parts."""
+    """Share of the time limit for OR-Tools' first plan, before it is improved by parts; 1:
+    one search of the whole day, with neither sectors nor parts."""
 
     def __post_init__(self) -> None:
         if self.backend not in ("auto", "ortools", "pyvrp"):
