@@ -3,6 +3,7 @@
     .venv/bin/python -m benchmarks.route_quality            # every set, about an hour
     .venv/bin/python -m benchmarks.route_quality --quick    # one small instance per set
     .venv/bin/python -m benchmarks.route_quality --sets x solomon
+    .venv/bin/python -m benchmarks.route_quality --sets x --solvers ortools --only X-n101-k25
 
 For each instance, in the same run and at the same wall time: Curbside's engine (`solve`,
 backend auto: both cores), its OR-Tools backend alone (tuned), plain OR-Tools (path cheapest
@@ -191,11 +192,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     )  # fmt: skip
     parser.add_argument("--solvers", nargs="+", default=list(SOLVERS), choices=SOLVERS)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", nargs="+", metavar="INSTANCE", help="these instances of the sets")
     args = parser.parse_args(argv)
     context = multiprocessing.get_context("spawn")
     gaps: dict[str, list[float]] = {s: [] for s in args.solvers}
     with tempfile.TemporaryDirectory(prefix="curbside-routes-") as scratch:
         chosen = cases(args.sets, args.quick, Path(scratch))
+        if args.only:
+            chosen = [case for case in chosen if case.path.stem in args.only]
         header = f"{'instance':14} {'s':>3} {'best known':>10}"
         header += "".join(f" {name:>18}" for name in args.solvers)
         print(header + "   vehicles  peak MiB  solve s (ours)", flush=True)
