@@ -108,9 +108,9 @@ def _share_fleet(problem: Problem, chunks: Sequence[Sequence[int]]) -> list[list
     stops = problem.stops
     volumes = [sum(stops[i].demand_l for i in chunk) for chunk in chunks]
     services = [sum(stops[i].service_s for i in chunk) for chunk in chunks]
+    all_volume, all_service = sum(volumes) or 1, sum(services) or 1
     work = [
-        max(v / (sum(volumes) or 1), s / (sum(services) or 1)) or 1.0
-        for v, s in zip(volumes, services, strict=True)
+        max(v / all_volume, s / all_service) or 1.0 for v, s in zip(volumes, services, strict=True)
     ]
     total, fleet = sum(work), len(problem.vehicles)
     wanted = [max(1, round(fleet * w / total)) for w in work]

@@ -40,14 +40,15 @@ INFEASIBLE = 1e15
 def plan_objective(problem: Problem, matrices: TravelMatrices, tours: Sequence[Tour]) -> float:
     """Routing cost plus what the omissions cost: prizes forgone, and required stops."""
     scheduler = Scheduler(problem, matrices)
-    cost = sum(scheduler.route(tour).cost for tour in tours)
+    timings = [(tour, scheduler.timing(tour)) for tour in tours]
+    cost = sum(scheduler.route(tour, timing).cost for tour, timing in timings)
+    infeasible = sum(1 for _, timing in timings if not timing.feasible)
     served = {site for tour in tours for site in tour.sites}
     forgone = sum(
         REQUIRED_MISSED if stop.required else stop.prize
         for i, stop in enumerate(problem.stops)
         if problem.first_stop + i not in served
     )
-    infeasible = sum(1 for tour in tours if not scheduler.timing(tour).feasible)
     return cost + forgone + INFEASIBLE * infeasible
 
 

@@ -135,9 +135,9 @@ class Scheduler:
         depot = self.problem.depots[self.problem.start_index(vehicle)]
         return max(vehicle.shift_start_s, depot.opens_s)
 
-    def route(self, tour: Tour) -> Route:
-        """The tour as a route of the plan."""
-        problem, timing = self.problem, self.timing(tour)
+    def route(self, tour: Tour, timing: Timing | None = None) -> Route:
+        """The tour as a route of the plan (`timing`: the tour's, when already worked out)."""
+        problem, timing = self.problem, timing or self.timing(tour)
         vehicle = problem.vehicles[tour.vehicle]
         start_depot, end_depot = problem.start_index(vehicle), problem.end_index(vehicle)
         visits = []
