@@ -11,6 +11,8 @@ broker delivers it again and the database drops the duplicate.
 from __future__ import annotations
 
 import logging
+import select
+import socket
 import struct
 import threading
 import time
@@ -65,11 +67,14 @@ class ReadAheadClient(mqtt.Client):
     """
 
     READ_AHEAD = 256 * 1024
+    CLOSE_WAIT_S = 2.0
+    """How long a disconnect waits for the broker to close its end of the connection."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ahead = b""
         self._ahead_at = 0
+        self._leaving = False
         self.on_publish_received: Callable[[Publish], None] | None = None
         """Called on paho's network thread for each QoS 0 or 1 message."""
 
@@ -92,8 +97,20 @@ class ReadAheadClient(mqtt.Client):
         self._ahead_at += len(chunk)
         return chunk
 
+    def reconnect(self) -> MQTTErrorCode:
+        self._leaving = False
+        return super().reconnect()
+
+    def disconnect(
+        self, reasoncode: ReasonCode | None = None, properties: Properties | None = None
+    ) -> MQTTErrorCode:
+        self._leaving = True
+        return super().disconnect(reasoncode, properties)
+
     def _sock_close(self) -> None:
         self._ahead, self._ahead_at = b"", 0
+        if self._leaving and self._sock is not None:
+            _await_broker_close(self._sock, self.CLOSE_WAIT_S)
         super()._sock_close()
 
     def _handle_publish(self) -> MQTTErrorCode:
@@ -136,6 +153,25 @@ class ReadAheadClient(mqtt.Client):
         ):
             rc = super().loop_read(max_packets)
         return rc
+
+
+def _await_broker_close(sock: Any, timeout_s: float) -> None:
+    """Half-close a connection after DISCONNECT and wait for the broker to close its end.
+
+    A broker handles a connection's packets in order, so its close means it has handled
+    every acknowledgement sent before the DISCONNECT. Closing at once instead lets a worker
+    that reconnects quickly with the same client id take its session over while the broker
+    has not yet read the last acknowledgements, and those messages are delivered again.
+    """
+    deadline = time.monotonic() + timeout_s
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([sock], [], [], left)
+            if readable and not sock.recv(4096):
+                return
+    except OSError:  # reset, or a TLS socket with nothing to read yet: nothing to wait for
+        return
 
 
 def _varint(data: bytes | bytearray, at: int) -> tuple[int, int]:

@@ -11,7 +11,14 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
 from curbside import BrokerAddress
-from ingest.consumer import ConsumerOptions, MqttSource, Publish, ReadAheadClient, _varint
+from ingest.consumer import (
+    ConsumerOptions,
+    MqttSource,
+    Publish,
+    ReadAheadClient,
+    _await_broker_close,
+    _varint,
+)
 from ingest.process import Message
 
 
@@ -147,6 +154,22 @@ def test_only_acknowledged_messages_are_not_delivered_again(
         again = _receive(source, 50)
         source.ack([m.ack for m in again])
     assert sorted(int(m.payload) for m in again) == list(range(1, 100, 2))
+
+
+def test_a_disconnect_waits_until_the_broker_has_closed_its_end() -> None:
+    """The half-close reaches the broker, and the wait ends with the broker's close."""
+    client_end, broker_end = socket.socketpair()
+    client_end.setblocking(False)
+    broker_end.sendall(b"unread")
+    waiter = threading.Thread(target=_await_broker_close, args=(client_end, 60.0))
+    waiter.start()
+    broker_end.settimeout(10)
+    assert broker_end.recv(10) == b""  # the client's half-close: no more packets come
+    assert waiter.is_alive()  # the broker has not closed yet
+    broker_end.close()
+    waiter.join(30)
+    assert not waiter.is_alive()
+    client_end.close()
 
 
 def _receive(source: MqttSource, count: int) -> list[Message]:
