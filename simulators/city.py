@@ -67,6 +67,8 @@ class SimBin:
     fill_rate_pct_per_day: float
     initial_fill_pct: float
     """Fill level at the start of a simulation."""
+    round_weekday: int = 0
+    """The weekday of the bin's fixed weekly round (0 Monday to 4 Friday)."""
 
     @property
     def geometry(self) -> BinGeometry:
@@ -87,6 +89,8 @@ class SimBin:
             raise ValueError(f"{self.id}: blind_zone_mm must be >= 0, got {self.blind_zone_mm}")
         _check_range(self.id, "fill_rate_pct_per_day", self.fill_rate_pct_per_day, 0, math.inf)
         _check_range(self.id, "initial_fill_pct", self.initial_fill_pct, 0, 100)
+        if self.round_weekday not in range(5):
+            raise ValueError(f"{self.id}: round_weekday must be 0 to 4, got {self.round_weekday!r}")
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,7 @@ def generate_city(
                 blind_zone_mm=container.sensor.blind_zone_mm,
                 fill_rate_pct_per_day=container.fill_rate_pct_per_day,
                 initial_fill_pct=round(rng.uniform(0.0, 70.0), 1),
+                round_weekday=_round_weekday(place.x, place.y),
             )
         )
         devices.append(
@@ -291,6 +296,11 @@ def generate_city(
         facilities=(facility,),
         vehicles=vehicles,
     )
+
+
+def _round_weekday(x: float, y: float) -> int:
+    """The weekday of the fixed round at a place: five sectors around the centre, one a day."""
+    return int((math.atan2(y, x) + math.pi) / (2 * math.pi) * 5) % 5
 
 
 def _at_bearing(
