@@ -290,23 +290,23 @@ def weekday_pattern(
 ) -> tuple[float, ...]:
     """Each weekday's fill relative to the average day, from a bin's long history.
 
-    Rises between consecutive readings (emptyings and falls left out) are shared out over
-    the weekdays they span; weekdays with too little data get the average (factor 1).
+    Rises between consecutive readings at most a day apart count for the weekday they start
+    on; falls (emptyings, noise) and rises into a full bin are left out. Unless every
+    weekday has a day's worth of readings, the week is flat (every factor 1).
     """
     settings = settings or ForecastSettings()
-    added, hours = np.zeros(7), np.zeros(7)
-    for (t0, l0), (t1, l1) in zip(
-        zip(times, levels, strict=True), zip(times[1:], levels[1:], strict=True), strict=False
-    ):
-        span_h = (t1 - t0).total_seconds() / 3600
-        if l1 < l0 or span_h <= 0 or span_h > 24 or l1 >= settings.full_pct:
-            continue
-        day = t0.weekday()
-        added[day] += l1 - l0
-        hours[day] += span_h
-    rates = np.divide(added, hours, out=np.zeros(7), where=hours >= 24)
-    known = hours >= 24
-    if known.sum() < 7 or rates[known].mean() <= 0:
+    if len(times) < 2:
         return FLAT_WEEK
-    factors = rates / rates.mean()
-    return tuple(round(float(f), 3) for f in factors)
+    seconds = np.array([t.timestamp() for t in times])
+    level = np.asarray(levels, dtype=np.float64)
+    rise, span_h = np.diff(level), np.diff(seconds) / 3600
+    usable = (rise >= 0) & (span_h > 0) & (span_h <= 24) & (level[1:] < settings.full_pct)
+    weekdays = np.array([t.weekday() for t in times[:-1]])[usable]
+    added = np.bincount(weekdays, weights=rise[usable], minlength=7)
+    hours = np.bincount(weekdays, weights=span_h[usable], minlength=7)
+    if (hours < 24).any():
+        return FLAT_WEEK
+    rates = added / hours
+    if rates.mean() <= 0:
+        return FLAT_WEEK
+    return tuple(round(float(f), 3) for f in rates / rates.mean())
