@@ -90,8 +90,9 @@ class Forecast:
     source: str
     """"sensor", or the fallback's source when the sensor was not trusted."""
     flags: tuple[str, ...] = ()
-    """Why the sensor was not (fully) trusted: "stale", "few-readings", "outliers",
-    "implausible-rate", "no-readings"."""
+    """Why the sensor was not trusted: "stale", "few-readings", "outliers" (many readings
+    far off the line), "implausible-rate", "erratic" (readings scattered far about the
+    line), "no-readings"."""
 
     def busy_days(self, until: datetime) -> float:
         """Days from `as_of` to `until`, each weighted by its weekday factor."""
@@ -208,10 +209,16 @@ def forecast(
     flags: tuple[str, ...] = ("outliers",) if outliers > len(segment) // 3 else ()
     if not 0 <= slope <= settings.max_rate_pct_per_day:
         flags += ("implausible-rate",)
+    if residual_sd > settings.outlier_pct / 2:
+        flags += ("erratic",)  # no straight filling in sight: a jump, a stuck or broken sensor
+    if flags:  # a faulty sensor: its readings say nothing, so age the level since the
+        # emptying (or since the segment began) at the fallback rate instead
+        anchor = (segment_times[0], float(np.median(segment[:3])))
+        if stale:
+            flags += ("stale",)
+        return _fallback(as_of, anchor, fallback, settings, factors, flags)
     if stale:
-        flags += ("stale",)
-    if flags:
-        return _fallback(as_of, (last_time, last_level), fallback, settings, factors, flags)
+        return _fallback(as_of, (last_time, last_level), fallback, settings, factors, ("stale",))
     spread = float(np.sum((x - x.mean()) ** 2))
     slope_sd = residual_sd / math.sqrt(spread) if spread > 0 else slope
     rate_sd = math.hypot(slope_sd, settings.day_to_day_cv * slope)
@@ -237,8 +244,8 @@ def _fallback(
     factors: tuple[float, ...],
     flags: tuple[str, ...],
 ) -> Forecast:
-    """The last reading aged by the fallback rate, with a wide uncertainty; with no reading
-    at all, half full give or take a third."""
+    """A trusted level (`last`: time and level) aged by the fallback rate, with a wide
+    uncertainty; with no reading at all, half full give or take a third."""
     rate = fallback.rate_pct_per_day
     if last is None:
         level, level_sd = 50.0, 33.0

@@ -90,6 +90,15 @@ def test_a_sensor_reading_a_falling_level_is_not_believed() -> None:
     assert found.source == "history"
 
 
+def test_a_faulty_sensor_does_not_make_a_bin_full() -> None:
+    """A knocked-over bin reads full from one hour on: the level comes from history."""
+    times, levels = _hourly(MONDAY, 48, 10.0, 5.0)
+    levels[24:] = [100.0] * 24
+    found = forecast(times, levels, times[-1], HISTORY)
+    assert found.source == "history"
+    assert found.level_pct == pytest.approx(10.0 + 5.0 * (47 / 24), abs=1.0)
+
+
 def test_busy_days_weigh_each_weekday() -> None:
     saturday_twice = (1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0)
     friday_noon = MONDAY + timedelta(days=4, hours=12)

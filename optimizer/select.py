@@ -1,0 +1,138 @@
+"""Which bins to empty on a day: required ones, and optional ones with a prize. Pure.
+
+A bin with a promised calendar day is required on that day and left alone on the others.
+A sensor-driven bin is required when the probability that it overflows before the next
+collection opportunity (the next working day, so a Friday looks over the weekend) reaches
+`risk`. Any other bin at least `min_optional_pct` full is optional, with a prize: what
+taking it today is worth. Emptied now at fill f, it costs a visit for f of a bin; left for
+later, it will be emptied at about `target_pct`, a visit for that much. Per litre both cost
+the same when today's visit costs `visit_cost * f / target_pct`, so that is its prize, plus
+the overflow it may cause meanwhile (its probability times `overflow_cost` per day it may
+stand full). The route engine then takes an optional bin when the detour to it costs less
+than its prize: a half-full bin beside today's route comes along, one across town waits.
+
+A bin whose sensor is not trusted (`Forecast.flags` other than "stale") never becomes
+required through its readings: its forecast comes from its history and its neighbours, and
+it is at most optional.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from optimizer.forecast import Forecast
+
+TRUSTED_FLAGS = frozenset({"stale"})
+"""A stale sensor's forecast ages its last good reading: still good enough to require a bin."""
+
+
+@dataclass(frozen=True)
+class SelectionSettings:
+    """How bins are chosen; costs are in the vehicles' cost unit."""
+
+    risk: float = 0.2
+    """Overflow probability before the next opportunity from which a bin is required."""
+    min_optional_pct: float = 40.0
+    """Bins below this expected fill are not offered to the route engine at all."""
+    target_pct: float = 90.0
+    """The fill at which a bin is emptied when nothing is gained by taking it earlier."""
+    visit_cost: float = 4.0
+    """What a visit costs on an average route (its share of driving, time and unloading)."""
+    overflow_cost: float = 25.0
+    """What a day of a full bin costs (complaints, litter, cleaning)."""
+    pickup_time: time = time(10)
+    """The time of day at which the day's and the next opportunity's pickups are reckoned."""
+    working_days: frozenset[int] = frozenset(range(5))
+    """Weekdays on which trucks go out (0 is Monday)."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.risk <= 1:
+            raise ValueError(f"risk must be within (0, 1], got {self.risk!r}")
+        if not 0 <= self.min_optional_pct <= 100:
+            raise ValueError(
+                f"min_optional_pct must be within [0, 100], got {self.min_optional_pct!r}"
+            )
+        if not 0 < self.target_pct <= 100:
+            raise ValueError(f"target_pct must be within (0, 100], got {self.target_pct!r}")
+        for name in ("visit_cost", "overflow_cost"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be >= 0, got {value!r}")
+        if not self.working_days or not self.working_days <= set(range(7)):
+            raise ValueError("working_days must be weekdays 0 to 6, at least one")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A bin as selection sees it."""
+
+    bin_id: str
+    forecast: Forecast
+    calendar_due: bool | None = None
+    """None: collected by need; True: its promised day is today; False: promised another day."""
+
+
+@dataclass(frozen=True)
+class Selected:
+    """A bin offered to the route engine."""
+
+    bin_id: str
+    required: bool
+    prize: float
+    """Worth of emptying it today when optional (0 when required)."""
+    expected_fill_pct: float
+    """Expected level at today's pickup time, capped at 100."""
+    reason: str
+    """"calendar", "overflow-risk" or "worth-taking"."""
+    flags: tuple[str, ...] = ()
+    """The forecast's flags: a dispatcher checks bins whose sensors are not trusted."""
+
+
+def next_opportunity(
+    day: date, settings: SelectionSettings, zone: tzinfo, holidays: Iterable[date] = ()
+) -> datetime:
+    """The pickup time of the first working day after `day` that is not a holiday."""
+    closed = set(holidays)
+    following = day + timedelta(days=1)
+    while following.weekday() not in settings.working_days or following in closed:
+        following += timedelta(days=1)
+    return datetime.combine(following, settings.pickup_time, tzinfo=zone)
+
+
+def select_bins(
+    candidates: Sequence[Candidate],
+    day: date,
+    zone: tzinfo,
+    settings: SelectionSettings | None = None,
+    holidays: Iterable[date] = (),
+) -> list[Selected]:
+    """The bins to offer the route engine for `day`, in the candidates' order."""
+    settings = settings or SelectionSettings()
+    holidays = tuple(holidays)
+    pickup = datetime.combine(day, settings.pickup_time, tzinfo=zone)
+    later = next_opportunity(day, settings, zone, holidays)
+    days_between = (later - pickup).total_seconds() / 86_400
+    chosen = []
+    for candidate in candidates:
+        found = candidate.forecast
+        fill = min(100.0, found.level_at(pickup))
+        if candidate.calendar_due is not None:
+            if candidate.calendar_due:
+                chosen.append(Selected(candidate.bin_id, True, 0.0, fill, "calendar", found.flags))
+            continue
+        trusted = set(found.flags) <= TRUSTED_FLAGS
+        risk = found.overflow_probability(later)
+        if trusted and risk >= settings.risk:
+            chosen.append(Selected(candidate.bin_id, True, 0.0, fill, "overflow-risk", found.flags))
+        elif fill >= settings.min_optional_pct:
+            worth = settings.visit_cost * min(fill, settings.target_pct) / settings.target_pct
+            worth += settings.overflow_cost * risk * days_between
+            chosen.append(
+                Selected(
+                    candidate.bin_id, False, round(worth, 3), fill, "worth-taking", found.flags
+                )
+            )
+    return chosen

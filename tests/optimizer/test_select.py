@@ -1,0 +1,96 @@
+"""Tests of optimizer/select.py with hand-made forecasts and hand-checked answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from optimizer.forecast import FLAT_WEEK, Forecast
+from optimizer.select import (
+    Candidate,
+    Selected,
+    SelectionSettings,
+    next_opportunity,
+    select_bins,
+)
+
+TUESDAY, FRIDAY = date(2026, 11, 3), date(2026, 11, 6)
+SETTINGS = SelectionSettings()
+
+
+def _forecast(level: float, rate: float, day: date, flags: tuple[str, ...] = ()) -> Forecast:
+    """A sure forecast (little spread) made at 06:00 of `day`."""
+    return Forecast(
+        as_of=datetime(day.year, day.month, day.day, 6, tzinfo=UTC),
+        level_pct=level,
+        level_sd_pct=1.0,
+        rate_pct_per_day=rate,
+        rate_sd_pct_per_day=0.5,
+        weekday_factors=FLAT_WEEK,
+        full_pct=100.0,
+        source="sensor" if not flags else "history",
+        flags=flags,
+    )
+
+
+def _one(candidate: Candidate, day: date) -> list[Selected]:
+    return select_bins([candidate], day, UTC, SETTINGS)
+
+
+def test_a_bin_certain_to_overflow_is_required() -> None:
+    [chosen] = _one(Candidate("b", _forecast(92.0, 20.0, TUESDAY)), TUESDAY)
+    assert chosen.required
+    assert chosen.reason == "overflow-risk"
+    assert chosen.expected_fill_pct == pytest.approx(92.0 + 20.0 * 4 / 24)
+
+
+def test_friday_looks_over_the_weekend() -> None:
+    """60 % at 06:00 filling 15 % a day: 77.5 % by Wednesday's pickup at 10:00, 107.5 % by
+    Monday's."""
+    on_tuesday = _one(Candidate("b", _forecast(60.0, 15.0, TUESDAY)), TUESDAY)
+    on_friday = _one(Candidate("b", _forecast(60.0, 15.0, FRIDAY)), FRIDAY)
+    assert [c.required for c in on_tuesday] == [False]
+    assert [c.required for c in on_friday] == [True]
+
+
+def test_a_half_full_bin_is_optional_with_its_share_of_a_visit() -> None:
+    [chosen] = _one(Candidate("b", _forecast(45.0, 5.0, TUESDAY)), TUESDAY)
+    assert not chosen.required
+    fill = 45.0 + 5.0 * 4 / 24
+    assert chosen.prize == pytest.approx(SETTINGS.visit_cost * fill / 90.0, abs=1e-3)
+
+
+def test_a_nearly_empty_bin_is_not_offered() -> None:
+    assert _one(Candidate("b", _forecast(10.0, 5.0, TUESDAY)), TUESDAY) == []
+
+
+def test_a_faulty_sensor_does_not_drive_a_collection() -> None:
+    faulty = _forecast(99.0, 30.0, TUESDAY, flags=("erratic",))
+    [chosen] = _one(Candidate("b", faulty), TUESDAY)
+    assert not chosen.required
+    assert chosen.flags == ("erratic",)
+    stale = _forecast(99.0, 30.0, TUESDAY, flags=("stale",))
+    assert [c.required for c in _one(Candidate("b", stale), TUESDAY)] == [True]
+
+
+def test_calendar_bins_go_on_their_day_only() -> None:
+    empty = _forecast(5.0, 1.0, TUESDAY)
+    full = _forecast(99.0, 30.0, TUESDAY)
+    due = _one(Candidate("b", empty, calendar_due=True), TUESDAY)
+    assert [(c.required, c.reason) for c in due] == [(True, "calendar")]
+    assert _one(Candidate("b", full, calendar_due=False), TUESDAY) == []
+
+
+def test_the_next_opportunity_skips_weekends_and_holidays() -> None:
+    assert next_opportunity(FRIDAY, SETTINGS, UTC).date() == date(2026, 11, 9)
+    armistice = date(2026, 11, 11)  # a Wednesday
+    found = next_opportunity(date(2026, 11, 10), SETTINGS, UTC, holidays=[armistice])
+    assert found.date() == date(2026, 11, 12)
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="risk"):
+        SelectionSettings(risk=0)
+    with pytest.raises(ValueError, match="working_days"):
+        SelectionSettings(working_days=frozenset())
