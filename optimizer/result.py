@@ -28,6 +28,8 @@ class OmissionReason(StrEnum):
     """No vehicle can be there within the stop's time windows (or outside its forbidden ones)."""
     NO_FACILITY = "no disposal facility"
     """No open disposal facility takes the stop's waste stream."""
+    REMOVED = "removed by the dispatcher"
+    """Taken off the plan by hand (`amend.remove`)."""
 
 
 class VisitKind(StrEnum):
