@@ -84,9 +84,15 @@ def plan_of(
 
 
 def add(
-    problem: Problem, matrices: TravelMatrices, tours: Sequence[Tour], stop_id: str, fixed: Fixed
+    problem: Problem,
+    matrices: TravelMatrices,
+    tours: Sequence[Tour],
+    stop_id: str,
+    fixed: Fixed,
+    not_before_s: int = 0,
 ) -> list[Tour]:
-    """The tours with the stop inserted where it costs least and every route stays feasible."""
+    """The tours with the stop inserted where it costs least and every route stays
+    feasible, reached no earlier than `not_before_s` (now, during the day)."""
     node = _node(problem, stop_id)
     if any(node in tour.sites for tour in tours):
         raise AmendError(f"{stop_id} is already on a route")
@@ -101,7 +107,8 @@ def add(
         before = _cost(scheduler, tour)
         for candidate in _insertions(problem, tour, node, fixed.get(v, 0)):
             timing = scheduler.timing(candidate)
-            if not timing.feasible:
+            reached_s = timing.visits[candidate.sites.index(node)].arrival_s
+            if not timing.feasible or reached_s < not_before_s:
                 continue
             extra = scheduler.route(candidate, timing).cost - before
             if best is None or extra < best[0]:
@@ -169,6 +176,7 @@ def insert_urgent(
     tours: Sequence[Tour],
     stop_ids: Sequence[str],
     fixed: Fixed,
+    not_before_s: int = 0,
 ) -> tuple[list[Tour], list[str]]:
     """The tours with as many of the stops as fit, most constrained first; and those that
     fit nowhere (they stay omitted, with their reasons, for the dispatcher)."""
@@ -177,7 +185,7 @@ def insert_urgent(
     current, unplaced = list(tours), []
     for stop_id in order:
         try:
-            current = add(problem, matrices, current, stop_id, fixed)
+            current = add(problem, matrices, current, stop_id, fixed, not_before_s)
         except AmendError:
             unplaced.append(stop_id)
     return current, unplaced

@@ -73,7 +73,7 @@ def plan_day(conn: psycopg.Connection, plan_date: date, settings: PlannerSetting
         ),
     )
     params = {**planner_params(settings), "status": result.status, "objective": result.objective}
-    plan_id = save_plan(conn, plan_date, result, params)
+    plan_id = save_plan(conn, plan_date, result, params, problem)
     row = conn.execute("SELECT version FROM plans WHERE id = %s", (plan_id,)).fetchone()
     assert row is not None  # save_plan just inserted it
     return PlanSummary(

@@ -5,6 +5,7 @@ Functions take an open psycopg connection and leave its life to the caller.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
@@ -41,24 +42,11 @@ ORDER BY b.id
 """
 
 
-def _seconds(value: time) -> int:
-    return value.hour * 3600 + value.minute * 60 + value.second
-
-
-def load_problem(
+def load_fleet(
     conn: psycopg.Connection,
-    plan_date: date,
-    settings: PlannerSettings,
-    as_of: datetime | None = None,
-) -> Problem:
-    """The routing problem of a day: bins at or above the fill threshold, the whole fleet.
-
-    A bin counts by its latest fill level (measured at or before `as_of`, when given); bins
-    with no fill level yet are not selected. Every depot, vehicle and disposal facility
-    takes part; shift and opening hours are local times of the planning time zone. Raises
-    `PlanningError` when there is no depot or no vehicle.
-    """
-    zone = settings.zone
+) -> tuple[tuple[Depot, ...], tuple[Facility, ...], tuple[Vehicle, ...]]:
+    """Every depot, disposal facility and vehicle, in id order; `PlanningError` when there
+    is no depot or no vehicle."""
     depots = tuple(
         Depot(depot_id, lat, lon)
         for depot_id, lat, lon in conn.execute("SELECT id, lat, lon FROM depots ORDER BY id")
@@ -102,6 +90,27 @@ def load_problem(
     if not vehicles:
         raise PlanningError("no vehicles: the vehicles table is empty")
 
+    return depots, facilities, vehicles
+
+
+def _seconds(value: time) -> int:
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
+def load_problem(
+    conn: psycopg.Connection,
+    plan_date: date,
+    settings: PlannerSettings,
+    as_of: datetime | None = None,
+) -> Problem:
+    """The routing problem of a day: bins at or above the fill threshold, the whole fleet.
+
+    A bin counts by its latest fill level (measured at or before `as_of`, when given); bins
+    with no fill level yet are not selected. Every depot, vehicle and disposal facility
+    takes part; shift and opening hours are local times of the planning time zone. Raises
+    `PlanningError` when there is no depot or no vehicle.
+    """
+    depots, facilities, vehicles = load_fleet(conn)
     sql = _STOPS_SQL.format(as_of="AND readings.measured_at <= %(as_of)s" if as_of else "")
     stops = []
     for bin_id, lat, lon, volume_l, stream, fill_pct in conn.execute(
@@ -121,16 +130,16 @@ def load_problem(
             )
         )
     return Problem(
-        day_start=datetime.combine(plan_date, time(0), tzinfo=zone),
+        day_start=datetime.combine(plan_date, time(0), tzinfo=settings.zone),
         depots=depots,
         vehicles=vehicles,
         stops=tuple(stops),
         facilities=facilities,
-        travel=_travel(settings),
+        travel=travel_of(settings),
     )
 
 
-def _travel(settings: PlannerSettings) -> TravelSource:
+def travel_of(settings: PlannerSettings) -> TravelSource:
     """Road matrices from the table service when one is configured, else great-circle."""
     if settings.osrm_url:
         cache = Path(settings.matrix_cache_dir) if settings.matrix_cache_dir else None
@@ -150,23 +159,29 @@ def save_plan(
     plan_date: date,
     result: Result,
     params: Mapping[str, Any],
+    problem: Problem | None = None,
 ) -> int:
     """Store a result as the next version of the date's plan, in one transaction; its id.
 
     Each route is stored with its stops: the depot at position 0 and at the end, the bins and
     disposal visits in between; each omitted bin with its reason. `params`
-    (JSON-serialisable) is kept with it.
+    (JSON-serialisable) is kept with it, and so are the problem's stops, when given, so
+    that the plan can be changed later (`lifecycle`).
     Raises `PlanningError`, storing nothing, when the result names a vehicle the database
     does not have.
     """
     try:
-        return _insert_plan(conn, plan_date, result, params)
+        return _insert_plan(conn, plan_date, result, params, problem)
     except psycopg.errors.IntegrityError as exc:
         raise PlanningError(f"plan does not fit the database: {exc.diag.message_primary}") from exc
 
 
 def _insert_plan(
-    conn: psycopg.Connection, plan_date: date, result: Result, params: Mapping[str, Any]
+    conn: psycopg.Connection,
+    plan_date: date,
+    result: Result,
+    params: Mapping[str, Any],
+    problem: Problem | None,
 ) -> int:
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_CLASS, plan_date.toordinal()))
@@ -175,8 +190,8 @@ def _insert_plan(
         )
         (version,) = _one(cur)
         cur.execute(
-            "INSERT INTO plans (plan_date, version, solver, distance_m, duration_s, params) "
-            "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            "INSERT INTO plans (plan_date, version, solver, distance_m, duration_s, params, "
+            "problem) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
             (
                 plan_date,
                 version,
@@ -184,6 +199,7 @@ def _insert_plan(
                 result.distance_m,
                 result.duration_s,
                 Jsonb(dict(params)),
+                None if problem is None else Jsonb(stops_document(problem)),
             ),
         )
         (plan_id,) = _one(cur)
@@ -225,6 +241,48 @@ def _insert_plan(
             [(plan_id, o.stop_id, o.reason.value) for o in result.omissions],
         )
     return int(plan_id)
+
+
+def stops_document(problem: Problem) -> list[dict[str, Any]]:
+    """The problem's stops as JSON, as they are stored with a plan."""
+    return [dataclasses.asdict(stop) for stop in problem.stops]
+
+
+def stops_from_document(document: list[dict[str, Any]]) -> tuple[Stop, ...]:
+    """The stops `stops_document` stored."""
+
+    def windows(value: list[list[int]]) -> tuple[tuple[int, int], ...]:
+        return tuple((int(a), int(b)) for a, b in value)
+
+    return tuple(
+        Stop(**{**s, "windows": windows(s["windows"]), "forbidden": windows(s["forbidden"])})
+        for s in document
+    )
+
+
+def stop_of_bin(conn: psycopg.Connection, bin_id: str, settings: PlannerSettings) -> Stop:
+    """A required stop for a bin, at its latest fill level (full when it has none)."""
+    row = conn.execute(
+        "SELECT b.lat, b.lon, b.volume_l, b.waste_stream, "
+        "(SELECT fill_pct FROM readings WHERE bin_id = b.id AND fill_pct IS NOT NULL "
+        " ORDER BY measured_at DESC LIMIT 1) FROM bins AS b WHERE b.id = %s",
+        (bin_id,),
+    ).fetchone()
+    if row is None:
+        raise PlanningError(f"no bin {bin_id!r}")
+    lat, lon, volume_l, stream, fill_pct = row
+    fill = 100.0 if fill_pct is None else float(fill_pct)
+    litres = round(volume_l * fill / 100, 1)
+    return Stop(
+        id=bin_id,
+        lat=lat,
+        lon=lon,
+        demand_l=litres,
+        service_s=settings.service_s,
+        expected_fill_pct=fill,
+        waste_stream=stream,
+        demand_kg=round(weight_kg(stream, litres), 1),
+    )
 
 
 def _one(cur: psycopg.Cursor[Any]) -> tuple[Any, ...]:
