@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import psycopg
 
 from optimizer.backends.ortools_params import OrtoolsParams
+from optimizer.needs import load_problem_by_need
 from optimizer.settings import PlannerSettings
 from optimizer.solve import SolveParams, solve
 from optimizer.store import load_problem, save_plan
@@ -44,7 +45,11 @@ def planner_params(settings: PlannerSettings) -> dict[str, Any]:
     return settings.model_dump(
         mode="json",
         include={
+            "selection",
             "fill_threshold_pct",
+            "overflow_risk",
+            "visit_cost",
+            "overflow_cost",
             "service_s",
             "detour_factor",
             "speed_kmh",
@@ -57,12 +62,25 @@ def planner_params(settings: PlannerSettings) -> dict[str, Any]:
     )
 
 
-def plan_day(conn: psycopg.Connection, plan_date: date, settings: PlannerSettings) -> PlanSummary:
-    """Compute and store the next version of the date's plan from the latest fill levels.
+def plan_day(
+    conn: psycopg.Connection,
+    plan_date: date,
+    settings: PlannerSettings,
+    as_of: datetime | None = None,
+) -> PlanSummary:
+    """Compute and store the next version of the date's plan from what was known at `as_of`
+    (default: now, or 18:00 the evening before for a day already begun or past).
 
     Raises `PlanningError` when the database has no depot or no vehicles.
     """
-    problem = load_problem(conn, plan_date, settings)
+    eve = datetime.combine(plan_date - timedelta(days=1), time(18), tzinfo=settings.zone)
+    as_of = as_of or min(datetime.now(settings.zone), eve)
+    if settings.selection == "forecast":
+        problem, _ = load_problem_by_need(
+            conn, plan_date, settings, as_of, settings.selection_settings
+        )
+    else:
+        problem = load_problem(conn, plan_date, settings, as_of)
     result = solve(
         problem,
         time_limit_s=settings.time_limit_s,

@@ -8,13 +8,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 
 from curbside.settings import ServiceSettings
+from optimizer.select import SelectionSettings
 
 
 class PlannerSettings(ServiceSettings):
     """Read from `CURBSIDE_*` variables, e.g. `CURBSIDE_FILL_THRESHOLD_PCT=70`."""
 
+    selection: Literal["forecast", "threshold"] = "forecast"
+    """How bins are chosen: by forecast and calendar (`optimizer.select`), or every bin whose
+    latest level reaches `fill_threshold_pct`."""
     fill_threshold_pct: float = Field(default=60.0, ge=0, le=100)
-    """Bins whose latest fill level reaches this are collected."""
+    """With threshold selection: bins whose latest fill level reaches this are collected."""
+    overflow_risk: float = Field(default=0.2, gt=0, le=1)
+    """With forecast selection: the overflow probability before the next working day from
+    which a bin is required."""
+    visit_cost: float = Field(default=4.0, ge=0)
+    """What a visit costs on an average route, in the vehicles' cost unit (prizes follow it)."""
+    overflow_cost: float = Field(default=25.0, ge=0)
+    """What a day of a full bin costs, in the same unit."""
     service_s: int = Field(default=60, ge=0)
     """Time to empty one bin into the vehicle, in seconds."""
     detour_factor: float = Field(default=1.3, ge=1)
@@ -47,3 +58,11 @@ class PlannerSettings(ServiceSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def selection_settings(self) -> SelectionSettings:
+        return SelectionSettings(
+            risk=self.overflow_risk,
+            visit_cost=self.visit_cost,
+            overflow_cost=self.overflow_cost,
+        )

@@ -52,7 +52,7 @@ def test_simulated_city_is_ingested_planned_and_served(
 
     tomorrow = date.today() + timedelta(days=1)
     planner = optimizer.PlannerSettings(
-        database_url=database_url, fill_threshold_pct=30, time_limit_s=1
+        database_url=database_url, selection="threshold", fill_threshold_pct=30, time_limit_s=1
     )
     summary = optimizer.plan_day(db, tomorrow, planner)
 

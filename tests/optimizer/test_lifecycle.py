@@ -21,7 +21,7 @@ AddRow = Callable[..., None]
 
 @pytest.fixture
 def settings() -> PlannerSettings:
-    return PlannerSettings(time_limit_s=5, solution_limit=100, seed=1)
+    return PlannerSettings(selection="threshold", time_limit_s=5, solution_limit=100, seed=1)
 
 
 @pytest.fixture

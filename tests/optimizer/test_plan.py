@@ -17,7 +17,7 @@ AddRow = Callable[..., None]
 @pytest.fixture
 def settings() -> PlannerSettings:
     """Default selection and travel; a search cut by a solution limit, so runs repeat."""
-    return PlannerSettings(time_limit_s=5, solution_limit=200, seed=4)
+    return PlannerSettings(selection="threshold", time_limit_s=5, solution_limit=200, seed=4)
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_a_day_with_nothing_to_collect_gets_an_empty_plan(
     add_depot()
     add_vehicle("t1")
     add_bin("low", 1, 1, [(T, 20.0)])
-    summary = plan_day(db, DAY, PlannerSettings(time_limit_s=0.5))
+    summary = plan_day(db, DAY, PlannerSettings(selection="threshold", time_limit_s=0.5))
     assert (summary.routes, summary.stops_served, summary.stops_omitted) == (0, 0, 0)
     assert db.execute("SELECT count(*) FROM plans").fetchone() == (1,)
 

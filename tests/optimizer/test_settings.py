@@ -6,10 +6,13 @@ from optimizer import PlannerSettings
 
 
 def test_defaults_suit_a_first_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without configuration bins at 60 % are collected, on city roads at 25 km/h, for 5 s."""
+    """Without configuration bins are chosen by forecast (or at 60 % by threshold), on city
+    roads at 25 km/h, for 5 s."""
     for name in PlannerSettings.model_fields:
         monkeypatch.delenv(f"CURBSIDE_{name.upper()}", raising=False)
     settings = PlannerSettings()
+    assert settings.selection == "forecast"
+    assert settings.selection_settings.risk == 0.2
     assert settings.fill_threshold_pct == 60.0
     assert (settings.detour_factor, settings.speed_kmh) == (1.3, 25.0)
     assert (settings.time_limit_s, settings.solution_limit, settings.seed) == (5.0, None, 0)
