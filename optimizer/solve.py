@@ -35,7 +35,7 @@ import ortools
 from optimizer.backends.ortools_backend import first_solutions, solve_ortools
 from optimizer.backends.ortools_params import OrtoolsParams
 from optimizer.check import verify
-from optimizer.decompose import solve_by_sectors
+from optimizer.decompose import cut_out, solve_by_sectors
 from optimizer.errors import PyvrpError, SolverError
 from optimizer.geo import TravelMatrices
 from optimizer.improve import improve_by_parts, plan_objective
@@ -126,7 +126,7 @@ def solve(
     matrices = problem.matrices()
     log.debug("matrices ready after %.1f s", time.perf_counter() - started)
     left_s = max(0.1, time_limit_s - (time.perf_counter() - started))
-    candidates = _search(problem, matrices, left_s, seed, params)
+    candidates = _search_by_streams(problem, matrices, left_s, seed, params)
     log.debug("search over after %.1f s", time.perf_counter() - started)
     if not candidates:
         raise SolverError("no backend found a plan within the limits")
@@ -137,6 +137,64 @@ def solve(
     verify(problem, result, matrices)
     log.debug("plan checked after %.1f s", time.perf_counter() - started)
     return result
+
+
+def _search_by_streams(
+    problem: Problem, matrices: TravelMatrices, limit_s: float, seed: int, params: SolveParams
+) -> list[_Candidate]:
+    """Search each group of streams on its own when no vehicle takes streams of two groups:
+    the parts share nothing but the facilities, and each part is a smaller, easier problem
+    (PyVRP in particular finds no plan for some days of several streams with single-stream
+    vehicles, which it solves stream by stream). Each part gets a share of the time in
+    proportion to its stops."""
+    parts = stream_parts(problem)
+    if len(parts) <= 1:
+        return _search(problem, matrices, limit_s, seed, params)
+    deadline = time.perf_counter() + limit_s
+    tours: list[Tour] = []
+    solvers: set[str] = set()
+    for k, (stops, vehicles) in enumerate(parts):
+        left_stops = sum(len(p[0]) for p in parts[k:])
+        share_s = (deadline - time.perf_counter()) * len(stops) / max(1, left_stops)
+        part = cut_out(problem, matrices, stops, vehicles)
+        found = _search(part.problem, part.problem.matrices(), max(0.5, share_s), seed, params)
+        if not found:
+            continue
+        best = min(
+            found, key=lambda c: plan_objective(part.problem, part.problem.matrices(), c.tours)
+        )
+        tours += [part.to_whole(tour) for tour in best.tours]
+        solvers.add(best.solver)
+    return [_Candidate(tours, " + ".join(sorted(solvers)), f"{len(parts)} STREAM PARTS")]
+
+
+def stream_parts(problem: Problem) -> list[tuple[list[int], list[int]]]:
+    """The problem's independent parts: (stop indices, vehicle indices) of groups of waste
+    streams that no vehicle links; one part when a vehicle takes every stream, a stop has no
+    stream, or a stop's stream is taken by no vehicle (it is then omitted as a whole)."""
+    if any(not v.waste_streams for v in problem.vehicles):
+        return [(list(range(len(problem.stops))), list(range(len(problem.vehicles))))]
+    group: dict[str, str] = {}
+
+    def root(stream: str) -> str:
+        while group.setdefault(stream, stream) != stream:
+            stream = group[stream]
+        return stream
+
+    for vehicle in problem.vehicles:
+        first, *rest = sorted(vehicle.waste_streams)
+        root(first)
+        for stream in rest:
+            group[root(stream)] = root(first)
+    stops: dict[str, list[int]] = {}
+    for i, stop in enumerate(problem.stops):
+        if stop.waste_stream is None or stop.waste_stream not in group:
+            return [(list(range(len(problem.stops))), list(range(len(problem.vehicles))))]
+        stops.setdefault(root(stop.waste_stream), []).append(i)
+    vehicles: dict[str, list[int]] = {}
+    for v, vehicle in enumerate(problem.vehicles):
+        vehicles.setdefault(root(next(iter(vehicle.waste_streams))), []).append(v)
+    return [(stops[key], vehicles[key]) for key in sorted(stops)]
 
 
 def _search(

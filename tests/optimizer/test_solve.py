@@ -24,6 +24,7 @@ from optimizer import (
     check,
     solve,
 )
+from optimizer.solve import stream_parts
 
 StopAt = Callable[..., Stop]
 Truck = Callable[..., Vehicle]
@@ -692,3 +693,37 @@ def test_auto_falls_back_to_ortools_when_the_fleet_is_too_small(
     check_plan(problem, result)
     assert result.solver.startswith("ortools ")
     assert [o.reason for o in result.omissions] == [OmissionReason.CAPACITY] * 2
+
+
+def test_streams_no_vehicle_links_are_solved_apart(
+    stop_at: StopAt, truck: Truck, make_problem: MakeProblem, fast: SolveParams
+) -> None:
+    """Glass and paper trucks share nothing but the depot: two parts, one plan of both."""
+    stops = [
+        stop_at("g1", 1.0, 0.0, waste_stream="glass"),
+        stop_at("p1", -1.0, 0.0, waste_stream="paper"),
+        stop_at("b1", 0.0, 1.0, waste_stream="bio"),
+        stop_at("p2", -1.0, 1.0, waste_stream="paper"),
+    ]
+    vehicles = [
+        truck("glass", waste_streams=frozenset({"glass"})),
+        truck("paper-bio", waste_streams=frozenset({"paper", "bio"})),
+        truck("bio", waste_streams=frozenset({"bio"})),
+    ]
+    problem = make_problem(stops, vehicles)
+    parts = stream_parts(problem)
+    assert sorted(parts) == [([0], [0]), ([1, 2, 3], [1, 2])]
+    result = solve(problem, time_limit_s=5, seed=1, params=fast)
+    check_plan(problem, result)
+    assert result.served_ids == {"g1", "p1", "b1", "p2"}
+    assert result.status == "2 STREAM PARTS"
+    assert {s for r in result.routes if r.vehicle_id == "glass" for s in r.stop_ids} == {"g1"}
+
+
+def test_one_part_when_a_truck_takes_every_stream(
+    stop_at: StopAt, truck: Truck, make_problem: MakeProblem
+) -> None:
+    stops = [stop_at("g1", 1.0, 0.0, waste_stream="glass"), stop_at("p1", -1.0, 0.0)]
+    glass = truck("glass", waste_streams=frozenset({"glass"}))
+    problem = make_problem(stops, [truck("any"), glass])
+    assert stream_parts(problem) == [([0, 1], [0, 1])]
