@@ -21,7 +21,6 @@ bins, and what the plan holds. The issue's target is the forecast row within 60 
 from __future__ import annotations
 
 import argparse
-import io
 import shutil
 import tempfile
 import time
@@ -29,52 +28,17 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import psycopg
 
+from benchmarks.city_history import store_history
 from curbside import migrate
 from curbside.runtime import LocalPostgres, free_port
 from optimizer import PlannerSettings, plan_day
 from optimizer.needs import load_problem_by_need
-from simulators import FillModel, generate_city, import_city
+from simulators import generate_city, import_city
 from simulators.city import City
 
-NOISE_PCT = 2.0
 HOUSEHOLD = {"residual", "bio", "paper", "packaging"}
-
-
-def store_history(conn: psycopg.Connection, city: City, first: date, days: int, seed: int) -> int:
-    """Readings every two hours of `days` days from `first`; how many were stored."""
-    model = FillModel(city, seed)
-    rng = np.random.default_rng(seed)
-    level = np.array([b.initial_fill_pct for b in city.bins])
-    weekdays = np.array([b.round_weekday for b in city.bins])
-    devices = {d.bin_id: d.id for d in city.devices}
-    buffer = io.StringIO()
-    count = 0
-    for k in range(days):
-        day = first + timedelta(days=k)
-        step = model.added_pct(day) / 12
-        for slot in range(12):
-            at = datetime(day.year, day.month, day.day, 2 * slot, tzinfo=UTC)
-            if slot == 5:  # 10:00: the fixed round has been by
-                level[weekdays == day.weekday()] = 0.0
-            level = np.minimum(level + step, 100.0)
-            seen = np.clip(level + rng.normal(0, NOISE_PCT, len(level)), 0, 100)
-            for b, value in zip(city.bins, seen, strict=True):
-                buffer.write(f"{devices[b.id]}\t{b.id}\t{at.isoformat()}\t{at.isoformat()}\t")
-                buffer.write(f"{value:.1f}\n")
-                count += 1
-    buffer.seek(0)
-    with (
-        conn.cursor() as cur,
-        cur.copy(
-            "COPY readings (device_id, bin_id, measured_at, received_at, fill_pct) FROM STDIN"
-        ) as copy,
-    ):
-        while chunk := buffer.read(1 << 20):
-            copy.write(chunk)
-    return count
 
 
 def _household_calendar(conn: psycopg.Connection, city: City) -> None:

@@ -101,13 +101,20 @@ def load_candidates(
 def _readings(
     conn: psycopg.Connection, as_of: datetime
 ) -> dict[str, tuple[list[datetime], list[float]]]:
+    return load_histories(conn, as_of - timedelta(days=HISTORY_DAYS), as_of)
+
+
+def load_histories(
+    conn: psycopg.Connection, since: datetime, until: datetime
+) -> dict[str, tuple[list[datetime], list[float]]]:
+    """Each bin's fill levels measured after `since` and up to `until`, in time order."""
     series: dict[str, tuple[list[datetime], list[float]]] = defaultdict(lambda: ([], []))
     with conn.cursor() as cur:
         cur.execute(
             "SELECT bin_id, measured_at, fill_pct FROM readings WHERE bin_id IS NOT NULL "
             "AND fill_pct IS NOT NULL AND measured_at > %s AND measured_at <= %s "
             "ORDER BY bin_id, measured_at",
-            (as_of - timedelta(days=HISTORY_DAYS), as_of),
+            (since, until),
         )
         for bin_id, measured_at, fill_pct in cur:
             times, levels = series[bin_id]
