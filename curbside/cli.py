@@ -122,11 +122,75 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    if args.action == "score":
+        return _simulate_score(args)
     from curbside import stack
 
     overrides = {name: getattr(args, name) for name in ("bins", "seed")}
+    overrides["history_hours"] = args.hours
     overrides = {name: value for name, value in overrides.items() if value is not None}
-    stack.simulate(args.env_file, args.action, args.city, _say, overrides)
+    if args.formats is not None and args.action not in ("city", "run"):
+        raise ValueError("--formats applies where a city is generated: `simulate city` or `run`")
+    playing = {"--faults": args.faults, "--speed": args.speed, "--hours": args.hours}
+    if args.action not in ("publish", "run") and any(v is not None for v in playing.values()):
+        raise ValueError("--faults, --speed and --hours apply to `simulate publish` or `run`")
+    stack.simulate(
+        args.env_file,
+        args.action,
+        args.city,
+        _say,
+        overrides,
+        formats=args.formats,
+        faults=args.faults,
+        speed=args.speed,
+    )
+    return 0
+
+
+def cmd_loadtest(args: argparse.Namespace) -> int:
+    import simulators
+
+    settings = load(simulators.SimulatorSettings, args.env_file)
+    overrides = {name: getattr(args, name) for name in ("bins", "seed")}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    options = simulators.LoadOptions(
+        publishers=args.publishers, rate=args.rate, qos=args.qos, count=args.count,
+        duration_s=args.duration, deadline_s=args.deadline, settle_s=args.settle,
+    )  # fmt: skip
+    say = (lambda line: print(f"==> {line}", file=sys.stderr, flush=True)) if args.json else _say
+    report = simulators.loadtest(settings, options, say)
+    print(report.to_json() if args.json else "\n".join(report.table()))
+    return 0
+
+
+def _simulate_score(args: argparse.Namespace) -> int:
+    """`simulate score`: the policies side by side on the collection twin (docs/simulators.md)."""
+    import time
+
+    import simulators
+
+    others = ("city", "formats", "faults", "speed", "hours")
+    given = [f"--{name}" for name in others if getattr(args, name, None) is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)}: not options of `simulate score`")
+    seeds = tuple(args.seeds or ([args.seed] if args.seed is not None else [1]))
+    params = simulators.ScoreParams(
+        bins=2000 if args.bins is None else args.bins,
+        days=args.days,
+        seeds=seeds,
+        time_limit_s=args.time_limit,
+    )
+    policies = [simulators.policy_named(name) for name in args.policies]
+    _say(
+        f"scoring {', '.join(p.name for p in policies)} on {params.bins} bins over "
+        f"{params.days} days, seed(s) {', '.join(map(str, seeds))}, {params.time_limit_s:g} s "
+        "of routing a day"
+    )
+    started = time.monotonic()
+    runs = simulators.score_policies(params, policies, _say)
+    for line in simulators.score_table(runs):
+        print(line)
+    _say(f"scored in {time.monotonic() - started:,.0f} s")
     return 0
 
 
@@ -285,6 +349,33 @@ def _positive(text: str) -> int:
     return number
 
 
+def _format_mix(text: str) -> object:
+    from simulators import FormatMix
+
+    try:
+        return FormatMix.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _fault_rates(text: str) -> object:
+    from simulators import FaultRates
+
+    try:
+        return FaultRates.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _speed(text: str) -> float:
+    from simulators.clock import check_speed
+
+    try:
+        return check_speed(float(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="curbside",
@@ -322,13 +413,63 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = add("simulate", cmd_simulate, "generate a city, register it, publish its readings")
     simulate.add_argument(
         "action",
-        choices=["city", "import", "publish", "run"],
+        choices=["city", "import", "publish", "run", "score"],
         help="city: generate and save; import: register bins and devices in the database; "
-        "publish: send the sensors' readings over MQTT; run: all three",
+        "publish: send the sensors' readings over MQTT; run: all three; score: run a city "
+        "for days under each collection policy and print them side by side",
     )
     simulate.add_argument("--city", type=Path, help="city file (default: STATE_DIR/city.json)")
     simulate.add_argument("--bins", type=int, help="number of bins in a generated city")
     simulate.add_argument("--seed", type=int, help="random seed of a generated city")
+    simulate.add_argument(
+        "--formats",
+        type=_format_mix,
+        metavar="MIX",
+        help="uplink formats of a generated city's devices, as shares, e.g. "
+        "canonical=0.2,tts=0.4,chirpstack=0.4 (the default)",
+    )
+    simulate.add_argument(
+        "--faults",
+        type=_fault_rates,
+        metavar="RATES",
+        help="faults to inject, e.g. dropout=0.02,duplicate=0.01,out_of_order=0.01,garbage=0.01"
+        " (per reading), death=0.01,knock_over=0.01,fire=0.001 (per device and day)",
+    )
+    simulate.add_argument(
+        "--speed",
+        type=_speed,
+        metavar="FACTOR",
+        help="simulated seconds per real second: 1 is real time, 10080 a week in a minute "
+        "(default: as fast as the broker takes them)",
+    )
+    simulate.add_argument(
+        "--hours", type=_positive, help="simulated hours to publish (CURBSIDE_HISTORY_HOURS)"
+    )
+    simulate.add_argument(
+        "--days", type=_positive, default=14, help="score: simulated days (default 14)"
+    )
+    simulate.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        metavar="SEED",
+        help="score: a city per seed, figures averaged over them (default: --seed, or 1)",
+    )
+    simulate.add_argument(
+        "--time-limit",
+        type=float,
+        default=20.0,
+        metavar="S",
+        help="score: seconds of routing per collection day (default 20)",
+    )
+    simulate.add_argument(
+        "--policies",
+        nargs="+",
+        default=["fixed", "threshold-70", "curbside"],
+        metavar="POLICY",
+        help="score: fixed, threshold-X (X in %%), curbside (default: fixed threshold-70 "
+        "curbside); a city of 2,000 bins unless --bins says otherwise",
+    )
     devices = add("devices", cmd_devices_import, "register bins and their sensors from a file")
     devices_actions = devices.add_subparsers(dest="action", required=True, metavar="ACTION")
     devices_import = devices_actions.add_parser(
@@ -368,6 +509,37 @@ def build_parser() -> argparse.ArgumentParser:
     rejects_replay.add_argument("--since", type=_moment, help=since_help)
     rejects_replay.add_argument("--limit", type=_positive, help="replay at most this many")
     rejects_replay.set_defaults(handler=cmd_rejects_replay)
+    loadtest = add(
+        "loadtest",
+        cmd_loadtest,
+        "publish a load of readings over MQTT; report rate, latency and loss (docs/simulators.md)",
+    )
+    loadtest.add_argument(
+        "--publishers", type=_positive, default=4, help="connections publishing (default 4)"
+    )
+    loadtest.add_argument(
+        "--rate", type=float, help="messages/s in all (default: as fast as the broker takes them)"
+    )
+    loadtest.add_argument("--qos", type=int, choices=[0, 1], default=1, help="default 1")
+    amount = loadtest.add_mutually_exclusive_group(required=True)
+    amount.add_argument("--count", type=_positive, help="publish this many messages")
+    amount.add_argument("--duration", type=float, help="publish for this many seconds")
+    loadtest.add_argument(
+        "--deadline",
+        type=float,
+        help="stop publishing this many seconds after the start whatever is left (default: "
+        "the planned time plus a tenth, at least 2 s; 600 s for a count as fast as possible)",
+    )
+    loadtest.add_argument(
+        "--settle",
+        type=float,
+        default=10.0,
+        help="afterwards, wait for the ingest until nothing new is stored for this long "
+        "(default 10 s)",
+    )
+    loadtest.add_argument("--bins", type=_positive, help="bins (and devices) of the city")
+    loadtest.add_argument("--seed", type=int, help="random seed of the city")
+    loadtest.add_argument("--json", action="store_true", help="print the report as JSON")
     add("up", cmd_up, "everything: services, migrations, ingest, API, a simulated city, a plan")
     add("down", cmd_down, "stop everything `up` started")
     add("status", cmd_status, "show what is running")

@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -23,6 +24,9 @@ from curbside.errors import RuntimeServiceError
 from curbside.processes import running_pid, spawn, terminate
 from curbside.runtime import LocalMosquitto, LocalPostgres, port_open, wait_until
 from curbside.settings import ServiceSettings, load
+
+if TYPE_CHECKING:
+    from simulators import FaultRates, FormatMix
 
 Say = Callable[[str], None]
 JOBS = ("ingest", "api")
@@ -140,8 +144,16 @@ def simulate(
     city_file: Path | None,
     say: Say,
     overrides: dict[str, int] | None = None,
+    formats: FormatMix | None = None,
+    faults: FaultRates | None = None,
+    speed: float | None = None,
 ) -> int:
-    """Generate, import and/or publish a simulated city; return the readings published."""
+    """Generate, import and/or publish a simulated city; return the messages the ingest will
+    store once each (as readings or rejects).
+
+    `formats` draws a generated city's uplink formats; `faults` and `speed` (simulated
+    seconds per real second; None: as fast as the broker takes them) shape the publishing.
+    """
     import simulators
 
     settings = load(simulators.SimulatorSettings, env_file)
@@ -152,6 +164,8 @@ def simulate(
         city = simulators.generate_city(
             settings.bins, settings.seed, settings.centre, settings.radius_m
         )
+        if formats is not None:
+            city = simulators.assign_uplinks(city, formats)
         path.parent.mkdir(parents=True, exist_ok=True)
         city.save(path)
         say(f"generated a city of {len(city.bins)} bins (seed {settings.seed}) into {path}")
@@ -163,23 +177,16 @@ def simulate(
         say(f"registered {len(city.bins)} bins, {len(city.vehicles)} trucks and their sites")
     if action not in ("publish", "run"):
         return 0
-    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    pace = "as fast as the broker takes them" if speed is None else f"at x{speed:g}"
     say(
         f"publishing {settings.history_hours} h of sensor readings to {settings.broker.host}:"
-        f"{settings.broker.port}"
+        f"{settings.broker.port}, {pace}"
     )
-    published = simulators.publish_history(
-        city,
-        settings.broker,
-        settings.topic_prefix,
-        end,
-        settings.history_hours,
-        settings.step_hours,
-        settings.seed,
-        progress=_quarters(say),
+    report = simulators.play_city(
+        city, settings, faults=faults, speed=speed, progress=_quarters(say)
     )
-    say(f"published {published} readings")
-    return published
+    say(f"published {report.describe()}")
+    return report.distinct
 
 
 def _quarters(say: Say) -> Callable[[int, int], None]:
@@ -196,18 +203,26 @@ def _quarters(say: Say) -> Callable[[int, int], None]:
     return progress
 
 
-def _wait_for_readings(dsn: str, expected: int, since: datetime, say: Say) -> int:
-    """Wait until `expected` readings measured since `since` are stored; return the count."""
+def _wait_for_readings(
+    dsn: str, expected: int, since: datetime, say: Say, rejects_since: datetime | None = None
+) -> int:
+    """Wait until `expected` messages are stored: readings measured since `since`, plus the
+    rejects received since `rejects_since` (a sensor's invalid reading is one); return the
+    count."""
     deadline = time.monotonic() + 120
     stored = 0
+    query = (
+        "SELECT (SELECT count(*) FROM readings WHERE measured_at >= %s)"
+        " + (SELECT count(*) FROM ingest_rejects WHERE received_at >= %s)"
+    )
     with psycopg.connect(dsn, autocommit=True) as conn:
         while time.monotonic() < deadline:
-            row = conn.execute("SELECT count(*) FROM readings WHERE measured_at >= %s", (since,))
+            row = conn.execute(query, (since, rejects_since or datetime.max.replace(tzinfo=UTC)))
             stored = int(row.fetchone()[0])  # type: ignore[index]
             if stored >= expected:
                 break
             time.sleep(0.2)
-    say(f"{stored} of {expected} readings stored by the ingest")
+    say(f"{stored} of {expected} messages stored by the ingest")
     return stored
 
 
@@ -223,7 +238,8 @@ def up(env_file: Path | None, say: Say) -> None:
     import simulators
 
     history = load(simulators.SimulatorSettings, env_file).history_hours
-    _wait_for_readings(settings.dsn, published, started - timedelta(hours=history + 1), say)
+    since = started - timedelta(hours=history + 1)
+    _wait_for_readings(settings.dsn, published, since, say, rejects_since=started)
     planner = load(optimizer.PlannerSettings, env_file)
     plan_date = date.today() + timedelta(days=1)
     say(f"planning tomorrow's routes ({plan_date}) with OR-Tools")

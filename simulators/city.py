@@ -1,32 +1,49 @@
-"""A synthetic city: bins with sensors along plausible streets, a depot, a disposal site, a fleet.
+"""A synthetic city: bins with sensors along plausible streets, depots, plants, a fleet by type.
 
 `generate_city` is seeded and reproducible: the same arguments give the same city. A city is
-immutable and validated; `City.save` and `City.load` write and read it as JSON, exactly.
+immutable and validated; `City.save` and `City.load` write and read it as JSON, exactly, and
+files written before a field was added still load (new fields have defaults).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass
 from datetime import time
+from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar, get_type_hints
 
 import numpy as np
+import orjson
 
 from curbside.geometry import BinGeometry
-from simulators.containers import SENSORS, WASTE_STREAMS, draw_container
-from simulators.streets import place_along, street_network, to_lat_lon
+from simulators.containers import SENSORS, WASTE_STREAMS, draw_containers
+from simulators.devices import (
+    DEV_EUI,
+    LORAWAN_UPLINKS,
+    UPLINKS,
+    FormatMix,
+    battery_levels,
+    device_traits,
+)
+from simulators.fleet import KIND_OF_STREAM, VEHICLE_KINDS, fleet_sizes, round_weekdays
+from simulators.jsondata import decode
+from simulators.sites import (
+    FACILITY_TYPES,
+    SitePlace,
+    depot_count,
+    depot_name,
+    depot_places,
+    facility_places,
+    industrial_bearing,
+)
+from simulators.streets import places_along, street_network, to_lat_lon, to_lat_lon_many
 
 GHENT = (51.0543, 3.7174)
 """Default centre: the Korenmarkt in Ghent, Belgium."""
 FORMAT = "curbside-city/1"
-BINS_PER_VEHICLE = 40
 CANONICAL_MODEL = "canonical-json"
-
-T = TypeVar("T")
 
 
 def _check_id(kind: str, value: str) -> None:
@@ -106,6 +123,14 @@ class SimDevice:
     report_interval_s: int = 3600
     battery_pct: float = 100.0
     """Battery level at the start of a simulation."""
+    uplink: str = "canonical"
+    """How it reaches the broker (`devices.UPLINKS`): canonical JSON on Curbside's topic, or
+    its hardware's bytes through The Things Stack v3 ("tts") or ChirpStack v4 ("chirpstack")."""
+    dev_eui: str | None = None
+    """LoRaWAN DevEUI, 16 lower-case hex digits; LoRaWAN devices only."""
+    report_offset_s: int = 0
+    """Its phase: it reports at `report_offset_s` past every multiple of its interval since
+    the Unix epoch, so that a city's devices do not all report in the same second."""
 
     def __post_init__(self) -> None:
         _check_id("device", self.id)
@@ -115,6 +140,17 @@ class SimDevice:
         if self.report_interval_s <= 0:
             raise ValueError(f"{self.id}: report_interval_s must be > 0")
         _check_range(self.id, "battery_pct", self.battery_pct, 0, 100)
+        if self.uplink not in UPLINKS:
+            raise ValueError(f"{self.id}: unknown uplink {self.uplink!r}; known: {UPLINKS}")
+        if self.uplink in LORAWAN_UPLINKS:
+            if self.dev_eui is None or not DEV_EUI.match(self.dev_eui):
+                raise ValueError(f"{self.id}: a LoRaWAN device needs a dev_eui of 16 hex digits")
+            if self.sensor_model != self.hardware:
+                raise ValueError(f"{self.id}: a LoRaWAN device is registered as its hardware")
+        elif self.dev_eui is not None:
+            raise ValueError(f"{self.id}: only LoRaWAN devices have a dev_eui")
+        if not 0 <= self.report_offset_s < self.report_interval_s:
+            raise ValueError(f"{self.id}: report_offset_s must be within [0, report_interval_s)")
 
 
 @dataclass(frozen=True)
@@ -154,7 +190,10 @@ class SimFacility:
 
 @dataclass(frozen=True)
 class SimVehicle:
-    """A collection vehicle based at a depot; no waste streams means it takes every stream."""
+    """A collection vehicle based at a depot; no waste streams means it takes every stream.
+
+    `kind` names its type in `fleet.VEHICLE_KINDS` (rear loader, crane truck, litter van), or
+    is None for a vehicle of no particular type (city files from before vehicle types)."""
 
     id: str
     depot_id: str
@@ -166,6 +205,7 @@ class SimVehicle:
     cost_per_km: float = 1.0
     cost_per_hour: float = 40.0
     waste_streams: tuple[str, ...] = ()
+    kind: str | None = None
 
     def __post_init__(self) -> None:
         _check_id("vehicle", self.id)
@@ -175,6 +215,15 @@ class SimVehicle:
         _check_range(self.id, "cost_per_km", self.cost_per_km, 0, math.inf)
         _check_range(self.id, "cost_per_hour", self.cost_per_hour, 0, math.inf)
         _check_streams(self.id, self.waste_streams)
+        if self.kind is not None:
+            if self.kind not in VEHICLE_KINDS:
+                raise ValueError(f"{self.id}: unknown vehicle kind {self.kind!r}")
+            takes = VEHICLE_KINDS[self.kind].waste_streams
+            if not self.waste_streams or not set(self.waste_streams) <= set(takes):
+                raise ValueError(
+                    f"{self.id}: a {self.kind} takes only {', '.join(takes)}, got"
+                    f" {self.waste_streams!r}"
+                )
 
 
 @dataclass(frozen=True)
@@ -209,24 +258,30 @@ class City:
 
     def bin(self, bin_id: str) -> SimBin:
         """The bin with this id; KeyError when there is none."""
-        for candidate in self.bins:
-            if candidate.id == bin_id:
-                return candidate
-        raise KeyError(bin_id)
+        return self.bins[self.bin_index(bin_id)]
+
+    def bin_index(self, bin_id: str) -> int:
+        """The position of the bin with this id in `bins`; KeyError when there is none."""
+        return self._bin_positions[bin_id]
+
+    @cached_property
+    def _bin_positions(self) -> dict[str, int]:
+        return {b.id: n for n, b in enumerate(self.bins)}
 
     def save(self, path: Path) -> None:
         """Write the city as JSON."""
-        document = {"format": FORMAT, **dataclasses.asdict(self)}
-        path.write_text(json.dumps(document, indent=2, default=_encode) + "\n")
+        document = {"format": FORMAT}
+        document.update({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
 
     @classmethod
     def load(cls, path: Path) -> City:
         """Read a city written by `save`; raise ValueError when the file is not one."""
         try:
-            document = json.loads(path.read_text())
-            if document.pop("format", None) != FORMAT:
+            document = orjson.loads(path.read_bytes())
+            if not isinstance(document, dict) or document.pop("format", None) != FORMAT:
                 raise ValueError(f"not a {FORMAT} document")
-            return _decode(cls, document)
+            return decode(cls, document)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ValueError(f"{path}: cannot read city: {exc}") from exc
 
@@ -236,108 +291,132 @@ def generate_city(
 ) -> City:
     """A city of `bins` bins along streets within `radius_m` of the centre, one sensor each.
 
-    One depot, one disposal facility taking every stream, and ceil(bins / 40) rear loaders
-    (at least two). The same arguments give the same city.
+    Depots (one per 25,000 bins), one disposal plant per stream family, and a fleet by type
+    sized for the fixed weekly round (`simulators.fleet`). Streets, bins, devices and sites
+    each draw from their own stream of the seed. The same arguments give the same city.
     """
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
         raise ValueError(f"bins must be a positive integer, got {bins!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     _check_point("centre", *centre)
-    rng = np.random.default_rng(seed)
-    streets = street_network(rng, radius_m)
+    streets_rng, bins_rng, devices_rng, sites_rng = (
+        np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(4)
+    )
+    streets = street_network(streets_rng, radius_m)
+    places = places_along(streets, bins_rng, bins)
+    containers = draw_containers(bins_rng, bins)
+    initial = np.round(bins_rng.uniform(0.0, 70.0, bins), 1).tolist()
+    weekdays = round_weekdays(places.x, places.y, containers.stream_codes).tolist()
+    lats, lons = (np.round(v, 7).tolist() for v in to_lat_lon_many(centre, places.x, places.y))
+    volumes, rates = containers.volume_l.tolist(), containers.fill_rate_pct_per_day.tolist()
+    empty, full = containers.empty_distance_mm.tolist(), containers.full_distance_mm.tolist()
+    blind, codes = containers.blind_zone_mm.tolist(), containers.stream_codes.tolist()
     width = max(4, len(str(bins)))
-
-    sim_bins, devices = [], []
-    for n in range(1, bins + 1):
-        place = place_along(streets, rng)
-        container = draw_container(rng)
-        lat, lon = to_lat_lon(centre, place.x, place.y)
-        bin_id = f"bin-{n:0{width}d}"
-        sim_bins.append(
-            SimBin(
-                id=bin_id,
-                lat=round(lat, 7),
-                lon=round(lon, 7),
-                address=place.address,
-                waste_stream=container.waste_stream,
-                volume_l=container.volume_l,
-                empty_distance_mm=container.empty_distance_mm,
-                full_distance_mm=container.full_distance_mm,
-                blind_zone_mm=container.sensor.blind_zone_mm,
-                fill_rate_pct_per_day=container.fill_rate_pct_per_day,
-                initial_fill_pct=round(rng.uniform(0.0, 70.0), 1),
-                round_weekday=_round_weekday(place.x, place.y),
-            )
+    sim_bins = tuple(
+        SimBin(
+            id=f"bin-{n + 1:0{width}d}",
+            lat=lats[n],
+            lon=lons[n],
+            address=places.addresses[n],
+            waste_stream=WASTE_STREAMS[codes[n]],
+            volume_l=volumes[n],
+            empty_distance_mm=empty[n],
+            full_distance_mm=full[n],
+            blind_zone_mm=blind[n],
+            fill_rate_pct_per_day=rates[n],
+            initial_fill_pct=initial[n],
+            round_weekday=weekdays[n],
         )
-        devices.append(
-            SimDevice(
-                id=f"dev-{n:0{width}d}",
-                bin_id=bin_id,
-                hardware=container.sensor.model,
-                battery_pct=round(rng.uniform(55.0, 100.0), 1),
-            )
-        )
+        for n in range(bins)
+    )
+    devices = _devices(devices_rng, sim_bins, containers.sensor_models, width, seed)
 
-    depot_angle = rng.uniform(0, 2 * math.pi)
-    facility_angle = depot_angle + math.pi + rng.uniform(-0.8, 0.8)
-    depot_lat, depot_lon = _at_bearing(centre, 0.85 * radius_m, depot_angle)
-    facility_lat, facility_lon = _at_bearing(centre, 1.1 * radius_m, facility_angle)
-    depot = SimDepot("depot-1", "Central depot", depot_lat, depot_lon)
-    facility = SimFacility("facility-1", "Recycling centre", facility_lat, facility_lon)
-    fleet = max(2, math.ceil(bins / BINS_PER_VEHICLE))
-    vehicles = tuple(SimVehicle(f"truck-{n:02d}", depot.id) for n in range(1, fleet + 1))
+    bearing = industrial_bearing(sites_rng)
+    facility_spots = facility_places(sites_rng, radius_m, bearing)
+    depot_spots = depot_places(sites_rng, depot_count(bins), radius_m, bearing)
+    depots = tuple(
+        SimDepot(f"depot-{n}", depot_name(spot, len(depot_spots)), *_lat_lon(centre, spot))
+        for n, spot in enumerate(depot_spots, start=1)
+    )
+    facilities = tuple(
+        SimFacility(
+            id=f"facility-{kind.key}",
+            name=kind.name,
+            lat=lat,
+            lon=lon,
+            opens_at=kind.opens_at,
+            closes_at=kind.closes_at,
+            unload_s=kind.unload_s,
+            waste_streams=kind.waste_streams,
+        )
+        for kind, (lat, lon) in zip(
+            FACILITY_TYPES, (_lat_lon(centre, s) for s in facility_spots), strict=True
+        )
+    )
+    fleet = fleet_sizes(
+        places.x, places.y, containers, weekdays, radius_m, depot_spots, facility_spots
+    )
+    vehicles = tuple(
+        _vehicle(stream, k, depots) for stream in WASTE_STREAMS for k in range(1, fleet[stream] + 1)
+    )
     return City(
         seed=seed,
         centre=centre,
-        bins=tuple(sim_bins),
-        devices=tuple(devices),
-        depots=(depot,),
-        facilities=(facility,),
+        bins=sim_bins,
+        devices=devices,
+        depots=depots,
+        facilities=facilities,
         vehicles=vehicles,
     )
 
 
-def _round_weekday(x: float, y: float) -> int:
-    """The weekday of the fixed round at a place: five sectors around the centre, one a day."""
-    return int((math.atan2(y, x) + math.pi) / (2 * math.pi) * 5) % 5
+def _devices(
+    rng: np.random.Generator,
+    bins: tuple[SimBin, ...],
+    hardware: tuple[str, ...],
+    width: int,
+    seed: int,
+) -> tuple[SimDevice, ...]:
+    """One device per bin, of the hardware its container takes, its battery part used, its
+    uplink format, ids and phase drawn from the seed (`simulators.devices`)."""
+    batteries = battery_levels(rng, len(bins))
+    devices = []
+    for n, b in enumerate(bins):
+        traits = device_traits(n + 1, hardware[n], seed, FormatMix())
+        lorawan = traits.uplink in LORAWAN_UPLINKS
+        devices.append(
+            SimDevice(
+                id=f"dev-{n + 1:0{width}d}",
+                bin_id=b.id,
+                sensor_model=hardware[n] if lorawan else CANONICAL_MODEL,
+                hardware=hardware[n],
+                report_interval_s=traits.report_interval_s,
+                battery_pct=batteries[n],
+                uplink=traits.uplink,
+                dev_eui=traits.dev_eui,
+                report_offset_s=traits.report_offset_s,
+            )
+        )
+    return tuple(devices)
 
 
-def _at_bearing(
-    centre: tuple[float, float], distance_m: float, angle: float
-) -> tuple[float, float]:
-    lat, lon = to_lat_lon(centre, distance_m * math.cos(angle), distance_m * math.sin(angle))
+def _vehicle(stream: str, number: int, depots: tuple[SimDepot, ...]) -> SimVehicle:
+    """The `number`th vehicle of a stream, of the kind that collects it, from the depots in
+    turn."""
+    kind = KIND_OF_STREAM[stream]
+    return SimVehicle(
+        id=f"{kind.id_prefix}-{stream}-{number:02d}",
+        depot_id=depots[(number - 1) % len(depots)].id,
+        capacity_l=kind.capacity_l,
+        capacity_kg=kind.capacity_kg,
+        cost_per_km=kind.cost_per_km,
+        cost_per_hour=kind.cost_per_hour,
+        waste_streams=(stream,),
+        kind=kind.name,
+    )
+
+
+def _lat_lon(centre: tuple[float, float], spot: SitePlace) -> tuple[float, float]:
+    lat, lon = to_lat_lon(centre, spot.x, spot.y)
     return round(lat, 7), round(lon, 7)
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, time):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} to a city file")
-
-
-def _decode(cls: type[T], data: Any) -> T:
-    """Rebuild a (nested) dataclass from what `save` wrote, by its type hints."""
-    if not isinstance(data, dict):
-        raise TypeError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
-    hints = get_type_hints(cls)
-    unknown = sorted(set(data) - set(hints))
-    if unknown:
-        raise TypeError(f"unknown fields for {cls.__name__}: {', '.join(unknown)}")
-    return cls(**{name: _value(hints[name], value) for name, value in data.items()})
-
-
-def _value(hint: Any, value: Any) -> Any:
-    if hint is time:
-        return time.fromisoformat(value)
-    if dataclasses.is_dataclass(hint):
-        return _decode(hint, value)  # type: ignore[arg-type]
-    if getattr(hint, "__origin__", None) is tuple:
-        args = hint.__args__
-        item_hints = [args[0]] * len(value) if args[-1] is Ellipsis else list(args)
-        if len(item_hints) != len(value):
-            raise TypeError(f"expected {len(item_hints)} items, got {len(value)}")
-        return tuple(_value(h, v) for h, v in zip(item_hints, value, strict=True))
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value

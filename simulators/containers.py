@@ -8,10 +8,10 @@ measure inside. How fast a bin fills depends on its stream and, strongly, on its
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 WASTE_STREAMS = ("residual", "bio", "paper", "packaging", "glass", "litter")
 
@@ -81,36 +81,65 @@ STREAMS = {
 }
 
 
+STREAM_CODES = {stream: code for code, stream in enumerate(WASTE_STREAMS)}
+"""Each stream's position in WASTE_STREAMS, as the number arrays of drawn containers use."""
+
+
 @dataclass(frozen=True)
-class Container:
-    """One drawn container: stream, size, sensor geometry and how fast it fills."""
+class Containers:
+    """Containers drawn for a whole city at once: one entry per bin in each array."""
 
-    waste_stream: str
-    volume_l: float
-    sensor: Sensor
-    empty_distance_mm: int
-    full_distance_mm: int
-    fill_rate_pct_per_day: float
+    stream_codes: NDArray[np.int64]
+    """Index into WASTE_STREAMS."""
+    volume_l: NDArray[np.float64]
+    empty_distance_mm: NDArray[np.int64]
+    full_distance_mm: NDArray[np.int64]
+    blind_zone_mm: NDArray[np.int64]
+    sensor_models: tuple[str, ...]
+    fill_rate_pct_per_day: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        count = len(self.stream_codes)
+        arrays = (
+            self.volume_l,
+            self.empty_distance_mm,
+            self.full_distance_mm,
+            self.blind_zone_mm,
+            self.sensor_models,
+            self.fill_rate_pct_per_day,
+        )
+        if any(len(array) != count for array in arrays):
+            raise ValueError("containers: every array needs one entry per bin")
+
+    def __len__(self) -> int:
+        return len(self.stream_codes)
 
 
-def draw_container(rng: np.random.Generator) -> Container:
-    """A container of a stream drawn by the streams' shares, with its geometry and fill rate."""
-    streams = list(STREAMS)
-    shares = np.array([STREAMS[s].share for s in streams])
-    stream = streams[int(rng.choice(len(streams), p=shares / shares.sum()))]
-    profile = STREAMS[stream]
-    weights = np.array([weight for _, weight in profile.sizes])
-    size = profile.sizes[int(rng.choice(len(weights), p=weights / weights.sum()))][0]
-    kind = CONTAINERS[size]
-    empty_mm = kind.depth_mm + int(rng.integers(-MOUNT_JITTER_MM, MOUNT_JITTER_MM + 1))
-    rate = profile.median_rate_pct_per_day * math.exp(rng.normal(0.0, RATE_SPREAD))
-    if rng.random() < FAST_SHARE:
-        rate *= FAST_FACTOR
-    return Container(
-        waste_stream=stream,
-        volume_l=kind.volume_l,
-        sensor=kind.sensor,
-        empty_distance_mm=empty_mm,
-        full_distance_mm=kind.sensor.blind_zone_mm + FULL_MARGIN_MM,
-        fill_rate_pct_per_day=round(min(rate, MAX_RATE_PCT_PER_DAY), 2),
+def draw_containers(rng: np.random.Generator, count: int) -> Containers:
+    """`count` containers: streams by their shares, sizes by each stream's weights, the
+    sensor's geometry with a mounting jitter, and lognormal fill rates with a few fast bins."""
+    if count < 0:
+        raise ValueError(f"count must be >= 0, got {count}")
+    shares = np.array([STREAMS[stream].share for stream in WASTE_STREAMS])
+    codes = rng.choice(len(WASTE_STREAMS), size=count, p=shares / shares.sum()).astype(np.int64)
+    sizes = np.zeros(count, dtype=np.int64)
+    for code, stream in enumerate(WASTE_STREAMS):
+        members = np.flatnonzero(codes == code)
+        volumes = np.array([size for size, _ in STREAMS[stream].sizes])
+        weights = np.array([weight for _, weight in STREAMS[stream].sizes])
+        sizes[members] = rng.choice(volumes, size=len(members), p=weights / weights.sum())
+    kinds = [CONTAINERS[int(size)] for size in sizes]
+    jitter = rng.integers(-MOUNT_JITTER_MM, MOUNT_JITTER_MM + 1, size=count)
+    medians = np.array([STREAMS[stream].median_rate_pct_per_day for stream in WASTE_STREAMS])
+    rates = medians[codes] * np.exp(rng.normal(0.0, RATE_SPREAD, size=count))
+    rates = np.where(rng.random(count) < FAST_SHARE, rates * FAST_FACTOR, rates)
+    blind = np.array([kind.sensor.blind_zone_mm for kind in kinds], dtype=np.int64)
+    return Containers(
+        stream_codes=codes,
+        volume_l=sizes.astype(np.float64),
+        empty_distance_mm=np.array([kind.depth_mm for kind in kinds], dtype=np.int64) + jitter,
+        full_distance_mm=blind + FULL_MARGIN_MM,
+        blind_zone_mm=blind,
+        sensor_models=tuple(kind.sensor.model for kind in kinds),
+        fill_rate_pct_per_day=np.round(np.minimum(rates, MAX_RATE_PCT_PER_DAY), 2),
     )

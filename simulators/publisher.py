@@ -1,16 +1,20 @@
-"""Simulated readings onto an MQTT broker with paho-mqtt 2.x, at QoS 1, every one acknowledged.
+"""Simulated uplinks onto an MQTT broker with paho-mqtt 2.x, at QoS 1, every one acknowledged.
 
 `Publisher` is the connection: a context manager that publishes, holds back once too many
-messages await the broker's acknowledgement, and waits for the rest on `flush`.
-`publish_history` plays a city's sensor history through it.
+messages await the broker's acknowledgement, and waits for the rest on `flush`. `play` sends
+a feed of deliveries (`simulators.feed`) through it, as fast as the broker takes them or
+paced by a `clock.Pacer`, and reports what it sent. `publish_city` and `publish_history` put
+the two together for a city.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
-from datetime import datetime
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -19,10 +23,14 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
 from curbside.settings import BrokerAddress
-from curbside.topics import uplink_topic
 from simulators.city import City
+from simulators.clock import Pacer
 from simulators.errors import PublishError
-from simulators.sensors import history, history_count, reading_payload
+from simulators.faults import PER_READING, FaultRates
+from simulators.feed import Delivery, expected_readings, feed
+from simulators.fill import LevelSource
+from simulators.radio import Network
+from simulators.sensors import report_times
 
 Progress = Callable[[int, int], None]
 """Called with (messages handed to the broker so far, messages in all)."""
@@ -139,6 +147,87 @@ class Publisher:
             self._state.notify_all()
 
 
+@dataclass(frozen=True)
+class PlayReport:
+    """What a run sent: readings measured, messages published, and the faults among them."""
+
+    readings: int
+    """Readings the devices measured (dropped ones included, second copies not)."""
+    published: int
+    """Messages handed to the broker and acknowledged (second copies included)."""
+    faults: dict[str, int]
+    """Readings per per-reading fault (`faults.PER_READING`)."""
+
+    def __post_init__(self) -> None:
+        if self.readings < 0 or self.published < 0:
+            raise ValueError("readings and published must be >= 0")
+        if set(self.faults) - set(PER_READING) or any(n < 0 for n in self.faults.values()):
+            raise ValueError(f"faults must count per-reading faults, got {self.faults}")
+
+    @property
+    def distinct(self) -> int:
+        """Messages the ingest stores once each, as a reading or a reject (no second copies)."""
+        return self.published - self.faults.get("duplicate", 0)
+
+    def describe(self) -> str:
+        faults = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.faults.items() if n)
+        return f"{self.readings} readings in {self.published} messages" + (
+            f" (faults: {faults})" if faults else ""
+        )
+
+
+def play(
+    deliveries: Iterable[Delivery],
+    broker: BrokerAddress,
+    pacer: Pacer | None = None,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> PlayReport:
+    """Publish the deliveries in order, each when `pacer` says (at once without one), and wait
+    for the broker's acknowledgements. `progress` gets (readings so far, `total`)."""
+    faults: Counter[str] = Counter({name: 0 for name in PER_READING})
+    readings = 0
+    with Publisher(broker) as publisher:
+        for delivery in deliveries:
+            if delivery.fault is not None:
+                faults[delivery.fault] += 1
+            if delivery.fault != "duplicate":
+                readings += 1
+                if progress is not None:
+                    progress(readings, total)
+            if delivery.message is None:
+                continue
+            if pacer is not None:
+                pacer.wait(delivery.send_at)
+            publisher.publish(delivery.message.topic, delivery.message.payload)
+        publisher.flush()
+    return PlayReport(readings, publisher.sent, dict(faults))
+
+
+def publish_city(
+    city: City,
+    broker: BrokerAddress,
+    prefix: str,
+    start: datetime,
+    end: datetime,
+    seed: int,
+    *,
+    levels: LevelSource | None = None,
+    faults: FaultRates | None = None,
+    speed: float | None = None,
+    network: Network | None = None,
+    progress: Progress | None = None,
+) -> PlayReport:
+    """Play the city's sensors from `start` to `end`: each device on its own schedule and in
+    its own format, with the faults asked for; as fast as the broker takes them, or at
+    `speed` simulated seconds per real second (see `clock.timed_window` for the window)."""
+    pacer = None if speed is None else Pacer(speed, start)
+    deliveries = feed(
+        city, start, end, seed, levels=levels, faults=faults, network=network, prefix=prefix
+    )
+    return play(deliveries, broker, pacer, progress, expected_readings(city, start, end))
+
+
 def publish_history(
     city: City,
     broker: BrokerAddress,
@@ -149,19 +238,15 @@ def publish_history(
     seed: int,
     progress: Progress | None = None,
 ) -> int:
-    """Publish every device's readings of the `hours` before `end`; return how many.
+    """Publish every device's readings of the `hours` before `end`, all devices on a common
+    grid of `step_h`, each in its own format, without faults; return how many were sent.
 
-    Readings go out in time order on `{prefix}/devices/{device_id}/up`, each stamped with its
-    measurement time; the function returns once the broker has acknowledged all of them. The
-    same arguments publish the same messages. `progress`, when given, is called after each
-    message is handed to the broker.
+    Readings go out in time order, each stamped with its measurement time; the function
+    returns once the broker has acknowledged all of them. The same arguments publish the
+    same messages. `progress`, when given, is called after each reading.
     """
-    total = history_count(city, end, hours, step_h)
-    topics = {device.id: uplink_topic(device.id, prefix) for device in city.devices}
-    with Publisher(broker) as publisher:
-        for reading in history(city, end, hours, step_h, seed):
-            publisher.publish(topics[reading.device_id], reading_payload(reading))
-            if progress is not None:
-                progress(publisher.sent, total)
-        publisher.flush()
-    return publisher.sent
+    grid = report_times(end, hours, step_h)
+    start = grid[-1] - timedelta(seconds=round(hours * 3600))
+    deliveries = feed(city, start, end, seed, prefix=prefix, grid=grid)
+    total = expected_readings(city, start, end, grid)
+    return play(deliveries, broker, None, progress, total).published

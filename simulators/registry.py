@@ -2,7 +2,9 @@
 
 Upserts by id in one transaction, so importing the same city again changes nothing and an
 edited city updates its rows. Rows of other ids are left alone. The connection's life is the
-caller's.
+caller's. Every field with a column goes in (a plant's hours, unloading time and streams; a
+vehicle's capacities, shift, costs and streams); a vehicle's kind and a bin's round weekday
+have none and stay in the city file.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ _BINS = _upsert(
         "empty_distance_mm", "full_distance_mm", "blind_zone_mm",
     ),
 )  # fmt: skip
-_DEVICES = _upsert("devices", ("id", "sensor_model", "bin_id", "report_interval_s"))
+_DEVICES = _upsert("devices", ("id", "sensor_model", "bin_id", "report_interval_s", "dev_eui"))
+# DevEUIs are unique: the city's devices give theirs up first, so that two of them may trade.
+_RELEASE_DEV_EUIS = "UPDATE devices SET dev_eui = NULL WHERE id = ANY(%s) AND dev_eui IS NOT NULL"
 _DEPOTS = _upsert("depots", ("id", "name", "lat", "lon"))
 _FACILITIES = _upsert(
     "disposal_facilities",
@@ -58,9 +62,13 @@ def import_city(conn: psycopg.Connection[Any], city: City) -> None:
                 for b in city.bins
             ],
         )  # fmt: skip
+        cur.execute(_RELEASE_DEV_EUIS, ([d.id for d in city.devices],))
         cur.executemany(
             _DEVICES,
-            [(d.id, d.sensor_model, d.bin_id, d.report_interval_s) for d in city.devices],
+            [
+                (d.id, d.sensor_model, d.bin_id, d.report_interval_s, d.dev_eui)
+                for d in city.devices
+            ],
         )
         cur.executemany(_DEPOTS, [(d.id, d.name, d.lat, d.lon) for d in city.depots])
         cur.executemany(

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 EARTH_RADIUS_M = 6_371_008.8
 HOUSE_PITCH_M = 16.0
@@ -116,16 +117,67 @@ def street_network(rng: np.random.Generator, radius_m: float) -> tuple[Street, .
     return tuple(streets)
 
 
+@dataclass(frozen=True)
+class Places:
+    """Many spots at once, in local metres, with their addresses."""
+
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    addresses: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not len(self.x) == len(self.y) == len(self.addresses):
+            raise ValueError("places: x, y and addresses need one entry per place")
+
+    def __len__(self) -> int:
+        return len(self.addresses)
+
+
+def places_along(streets: tuple[Street, ...], rng: np.random.Generator, count: int) -> Places:
+    """`count` spots uniformly along the network, each 4 to 12 m to one side of its street,
+    addressed; the streets' pieces are laid end to end so one draw places all of them."""
+    if count < 0:
+        raise ValueError(f"count must be >= 0, got {count}")
+    starts, ends, owners, offsets = [], [], [], []
+    travelled = 0.0
+    for index, street in enumerate(streets):
+        along = 0.0
+        for a, b in zip(street.points, street.points[1:], strict=False):
+            starts.append(a)
+            ends.append(b)
+            owners.append(index)
+            offsets.append((travelled, along))
+            piece = math.dist(a, b)
+            travelled += piece
+            along += piece
+    if travelled <= 0:
+        raise ValueError("the street network has no length")
+    a_xy, b_xy = np.array(starts), np.array(ends)
+    first, along_street = np.array(offsets).T
+    piece = np.hypot(*(b_xy - a_xy).T)
+
+    u = rng.uniform(0.0, travelled, size=count)
+    k = np.clip(np.searchsorted(first + piece, u, side="right"), 0, len(piece) - 1)
+    t = np.clip((u - first[k]) / np.where(piece[k] > 0, piece[k], 1.0), 0.0, 1.0)
+    ux, uy = ((b_xy[k] - a_xy[k]) / np.where(piece[k] > 0, piece[k], 1.0)[:, None]).T
+    side = np.where(rng.random(count) < 0.5, 1, -1)  # +1: left of the direction of travel
+    offset = side * rng.uniform(4.0, 12.0, size=count)
+    x = a_xy[k, 0] + t * (b_xy[k, 0] - a_xy[k, 0]) - offset * uy
+    y = a_xy[k, 1] + t * (b_xy[k, 1] - a_xy[k, 1]) + offset * ux
+    s = along_street[k] + t * piece[k]
+    numbers = 2 * (s // HOUSE_PITCH_M).astype(np.int64) + np.where(side > 0, 1, 2)
+    names = [streets[owner].name for owner in owners]
+    addresses = tuple(
+        f"{names[piece_index]} {number}"
+        for piece_index, number in zip(k.tolist(), numbers.tolist(), strict=True)
+    )
+    return Places(x, y, addresses)
+
+
 def place_along(streets: tuple[Street, ...], rng: np.random.Generator) -> Place:
-    """A spot uniformly along the network, 4 to 12 m to one side of its street, addressed."""
-    lengths = np.array([street.length_m for street in streets])
-    street = streets[int(rng.choice(len(streets), p=lengths / lengths.sum()))]
-    s = rng.uniform(0.0, street.length_m)
-    (x, y), (ux, uy) = street.at(s)
-    side = 1 if rng.random() < 0.5 else -1  # +1: left of the direction of travel
-    offset = side * rng.uniform(4.0, 12.0)
-    number = 2 * int(s // HOUSE_PITCH_M) + (1 if side > 0 else 2)
-    return Place(x - offset * uy, y + offset * ux, f"{street.name} {number}")
+    """One spot along the network, as `places_along` draws them."""
+    places = places_along(streets, rng, 1)
+    return Place(float(places.x[0]), float(places.y[0]), places.addresses[0])
 
 
 def to_lat_lon(centre: Point, x: float, y: float) -> Point:
@@ -135,6 +187,28 @@ def to_lat_lon(centre: Point, x: float, y: float) -> Point:
     lat = lat0 + y / metres_per_degree
     lon = lon0 + x / (metres_per_degree * math.cos(math.radians(lat0)))
     return lat, lon
+
+
+def to_lat_lon_many(
+    centre: Point, x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`to_lat_lon` for arrays of places."""
+    lat0, lon0 = centre
+    metres_per_degree = EARTH_RADIUS_M * math.pi / 180
+    lat = lat0 + y / metres_per_degree
+    lon = lon0 + x / (metres_per_degree * math.cos(math.radians(lat0)))
+    return lat, lon
+
+
+def to_local_many(
+    centre: Point, lat: NDArray[np.float64], lon: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Latitudes and longitudes as local metres around the centre: `to_lat_lon` undone."""
+    lat0, lon0 = centre
+    metres_per_degree = EARTH_RADIUS_M * math.pi / 180
+    y = (lat - lat0) * metres_per_degree
+    x = (lon - lon0) * metres_per_degree * math.cos(math.radians(lat0))
+    return x, y
 
 
 def haversine_m(a: Point, b: Point) -> float:
