@@ -36,22 +36,6 @@ from curbside.runtime import LocalPostgres, free_port
 from optimizer import PlannerSettings, plan_day
 from optimizer.needs import load_problem_by_need
 from simulators import generate_city, import_city
-from simulators.city import City
-
-HOUSEHOLD = {"residual", "bio", "paper", "packaging"}
-
-
-def _household_calendar(conn: psycopg.Connection, city: City) -> None:
-    """Household wheelie bins (up to 240 l) keep their promised weekday; the rest go by need."""
-    with conn.cursor() as cur:
-        cur.executemany(
-            "UPDATE bins SET schedule = 'calendar', round_weekday = %s WHERE id = %s",
-            [
-                (b.round_weekday, b.id)
-                for b in city.bins
-                if b.waste_stream in HOUSEHOLD and b.volume_l <= 240
-            ],
-        )
 
 
 def _run(conn: psycopg.Connection, day: date, settings: PlannerSettings) -> list[str]:
@@ -93,7 +77,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         plan_date = first + timedelta(days=args.days + 1)  # a Tuesday
         with psycopg.connect(cluster.url, autocommit=True) as conn:
             import_city(conn, city)
-            _household_calendar(conn, city)
             stored = store_history(conn, city, first, args.days, args.seed)
             rows = []
             for selection in ("forecast", "threshold"):

@@ -44,6 +44,7 @@ GHENT = (51.0543, 3.7174)
 """Default centre: the Korenmarkt in Ghent, Belgium."""
 FORMAT = "curbside-city/1"
 CANONICAL_MODEL = "canonical-json"
+HOUSEHOLD_STREAMS = frozenset({"residual", "bio", "paper", "packaging"})
 
 
 def _check_id(kind: str, value: str) -> None:
@@ -90,6 +91,14 @@ class SimBin:
     @property
     def geometry(self) -> BinGeometry:
         return BinGeometry(self.empty_distance_mm, self.full_distance_mm, self.blind_zone_mm)
+
+    @property
+    def schedule(self) -> str:
+        """ "calendar" for a household wheelie bin (up to 240 l of residual, bio, paper or
+        packaging), whose owners are promised a weekday; "need" for containers, glass banks
+        and litter bins, collected when their sensors say so."""
+        household = self.waste_stream in HOUSEHOLD_STREAMS and self.volume_l <= 240
+        return "calendar" if household else "need"
 
     def __post_init__(self) -> None:
         _check_id("bin", self.id)

@@ -3,8 +3,9 @@
 Upserts by id in one transaction, so importing the same city again changes nothing and an
 edited city updates its rows. Rows of other ids are left alone. The connection's life is the
 caller's. Every field with a column goes in (a plant's hours, unloading time and streams; a
-vehicle's capacities, shift, costs and streams); a vehicle's kind and a bin's round weekday
-have none and stay in the city file.
+vehicle's capacities, shift, costs and streams; a bin's schedule, calendar for household
+wheelie bins and by need for the rest, and its round weekday); a vehicle's kind has none and
+stays in the city file.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _BINS = _upsert(
     "bins",
     (
         "id", "lat", "lon", "address", "waste_stream", "volume_l",
-        "empty_distance_mm", "full_distance_mm", "blind_zone_mm",
+        "empty_distance_mm", "full_distance_mm", "blind_zone_mm", "schedule", "round_weekday",
     ),
 )  # fmt: skip
 _DEVICES = _upsert("devices", ("id", "sensor_model", "bin_id", "report_interval_s", "dev_eui"))
@@ -57,7 +58,8 @@ def import_city(conn: psycopg.Connection[Any], city: City) -> None:
             [
                 (
                     b.id, b.lat, b.lon, b.address, b.waste_stream, b.volume_l,
-                    b.empty_distance_mm, b.full_distance_mm, b.blind_zone_mm,
+                    b.empty_distance_mm, b.full_distance_mm, b.blind_zone_mm, b.schedule,
+                    b.round_weekday,
                 )
                 for b in city.bins
             ],

@@ -110,3 +110,17 @@ def test_an_edited_city_updates_its_rows(db: psycopg.Connection) -> None:
     row = db.execute("SELECT address, volume_l FROM bins WHERE id = %s", (moved.id,)).fetchone()
     assert row == ("Markt 1", 1100.0)
     assert counts(db)["bins"] == 31
+
+
+def test_household_bins_keep_a_calendar_and_the_rest_go_by_need(db: psycopg.Connection) -> None:
+    import_city(db, CITY)
+    rows = dict(
+        ((bin_id, (schedule, weekday)) for bin_id, schedule, weekday in db.execute(
+            "SELECT id, schedule, round_weekday FROM bins"
+        ))
+    )  # fmt: skip
+    for b in CITY.bins:
+        household = b.waste_stream in {"residual", "bio", "paper", "packaging"}
+        expected = "calendar" if household and b.volume_l <= 240 else "need"
+        assert rows[b.id] == (expected, b.round_weekday)
+    assert {schedule for schedule, _ in rows.values()} == {"calendar", "need"}
