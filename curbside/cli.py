@@ -458,9 +458,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--time-limit",
         type=float,
-        default=20.0,
+        default=10.0,
         metavar="S",
-        help="score: seconds of routing per collection day (default 20)",
+        help="score: seconds of routing per collection day (default 10)",
     )
     simulate.add_argument(
         "--policies",

@@ -124,11 +124,12 @@ class CurbsideParams:
     optional_from_pct: float = 40.0
     """A bin expected at least this full today is offered to the routes as optional."""
     visit_cost: float = 6.0
-    """What emptying a full bin on a trip of its own costs: about 2 km and 5 minutes at the
-    default fleet's rates (1 per km, 40 per hour). A bin taken now at L % earns L % of it."""
+    """What a visit to empty a full bin is worth saving, in vehicle-cost currency: three
+    minutes of a rear loader and its crew (120 an hour), eight of a litter van (45). A bin
+    taken now at L % earns L % of it."""
     overflow_cost: float = 30.0
-    """What an overflowing bin costs the city (a complaint, litter to pick up): about half
-    an hour of a crew; earned by an optional bin in proportion to the risk it removes."""
+    """What an overflowing bin costs the city (a complaint, litter to pick up): a quarter of
+    an hour of a rear loader's crew; an optional bin earns it times the risk it removes."""
 
     def __post_init__(self) -> None:
         if not 0 < self.max_risk < 1:

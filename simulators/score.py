@@ -27,7 +27,7 @@ from simulators.dispatch import DispatchParams, day_problem, shift_end_s
 from simulators.fill import FillModel
 from simulators.observations import READING_S, Observations, is_working_day, next_working_day
 from simulators.policies import DayView, Policy
-from simulators.twin import DailyFill, DayOutcome, DayRecord, Twin
+from simulators.twin import DailyFill, DayOutcome, DayRecord, Floats, Twin
 
 DEFAULT_START = date(2026, 3, 2)
 """A Monday with no public holiday in the fortnight after it."""
@@ -44,7 +44,7 @@ class ScoreParams:
     bins: int = 2000
     days: int = 14
     seeds: tuple[int, ...] = (1,)
-    time_limit_s: float = 20.0
+    time_limit_s: float = 10.0
     """Each collection day's `optimizer.solve` searches this long."""
     start: date = DEFAULT_START
     warmup_days: int = 7
@@ -123,31 +123,47 @@ def run_policy(
     seed: int,
 ) -> RunScore:
     """Run `days` days of the policy from the twin's state (both are advanced)."""
-    city = twin.city
-    shift_end = max(shift_end_s(v) for v in city.vehicles)
     outcomes: list[DayOutcome] = []
     records: list[DayRecord] = []
     solve_s = 0.0
     for _ in range(days):
-        day = twin.today
-        measured = observations.read(day, twin.levels_before_trucks(READING_S))
-        outcome = None
-        if is_working_day(day):
-            view = DayView(
-                day, city, measured, observations.rates(), next_working_day(day), shift_end
-            )
-            selection = policy.select(view)
-            if len(selection):
-                problem = day_problem(city, view, selection, params.dispatch)
-                started = time.perf_counter()
-                plan = solve(problem, params.time_limit_s, seed, params.solve)
-                solve_s += time.perf_counter() - started
-                outcome = twin.run_day(problem, plan)
-                outcomes.append(outcome)
-        record = outcome.record if outcome is not None else twin.rest_day()
+        measured = observations.read(twin.today, twin.levels_before_trucks(READING_S))
+        collected = None
+        if is_working_day(twin.today):
+            collected = _collect(policy, twin, measured, observations.rates(), params, seed)
+        if collected is None:
+            record = twin.rest_day()
+        else:
+            outcome, seconds = collected
+            outcomes.append(outcome)
+            record = outcome.record
+            solve_s += seconds
         observations.emptied(record)
         records.append(record)
     return _totals(policy.name, seed, twin, outcomes, records, solve_s)
+
+
+def _collect(
+    policy: Policy,
+    twin: Twin,
+    measured: Floats,
+    rates: Floats,
+    params: ScoreParams,
+    seed: int,
+) -> tuple[DayOutcome, float] | None:
+    """Today's collection under the policy, and the seconds its routing took; None when
+    the policy selects nothing."""
+    city, day = twin.city, twin.today
+    shift_end = max(shift_end_s(v) for v in city.vehicles)
+    view = DayView(day, city, measured, rates, next_working_day(day), shift_end)
+    selection = policy.select(view)
+    if not len(selection):
+        return None
+    problem = day_problem(city, view, selection, params.dispatch)
+    started = time.perf_counter()
+    plan = solve(problem, params.time_limit_s, seed, params.solve)
+    seconds = time.perf_counter() - started
+    return twin.run_day(problem, plan), seconds
 
 
 def score_policies(

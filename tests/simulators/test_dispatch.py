@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 import numpy as np
 import pytest
 
-from simulators import generate_city
+from simulators import KIND_OF_STREAM, generate_city
 from simulators.city import SimVehicle
 from simulators.dispatch import DispatchParams, assign_streams, day_problem
 from simulators.observations import next_working_day
@@ -40,7 +40,8 @@ def test_a_truck_with_nothing_to_collect_keeps_its_first_stream() -> None:
 
 def test_a_selection_becomes_stops_with_expected_demand_and_prizes() -> None:
     """Required stops have no prize, optional ones theirs; demand is the level expected at
-    mid-shift times the volume, in kilograms by the stream's density."""
+    mid-shift times the volume, in kilograms by the stream's density; emptying takes the
+    service time of the vehicle kind collecting the stream."""
     city = generate_city(bins=30, seed=2)
     measured = np.full(len(city.bins), 50.0)
     rates = np.zeros(len(city.bins))
@@ -54,6 +55,8 @@ def test_a_selection_becomes_stops_with_expected_demand_and_prizes() -> None:
     assert first.demand_l == pytest.approx(city.bins[0].volume_l / 2, abs=0.1)
     assert first.demand_kg > 0
     assert first.waste_stream == city.bins[0].waste_stream
+    for stop in problem.stops:
+        assert stop.service_s == KIND_OF_STREAM[stop.waste_stream or ""].service_s
     assert {v.id for v in problem.vehicles} == {v.id for v in city.vehicles}
     assert all(len(v.waste_streams) == 1 for v in problem.vehicles)
     assert {f.id for f in problem.facilities} == {f.id for f in city.facilities}

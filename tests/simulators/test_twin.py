@@ -26,6 +26,7 @@ from optimizer import (
     solve,
 )
 from simulators.city import City, SimBin, SimDepot, SimFacility, SimVehicle
+from simulators.fill import LevelSource
 from simulators.twin import ACTIVE_FROM_S, ACTIVE_TO_S, Twin, fill_share, midnight
 
 MONDAY = date(2026, 3, 2)
@@ -186,6 +187,8 @@ def test_an_emptied_bin_shows_the_drop_through_level_source() -> None:
 def test_level_source_covers_only_the_days_run() -> None:
     """Asking for a moment before the start or after the last day run is an error."""
     twin = Twin(small_city([10.0]), FixedFill([10.0]), MONDAY)
+    source: LevelSource = twin  # what the sensor publisher reads levels from
+    assert source is twin
     twin.rest_day()
     assert twin.fill_pct(0, datetime.combine(MONDAY, time(14, 30), UTC)) == pytest.approx(15.0)
     for moment in (datetime(2026, 3, 1, 23, tzinfo=UTC), datetime(2026, 3, 3, 1, tzinfo=UTC)):
