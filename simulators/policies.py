@@ -173,14 +173,19 @@ def overflow_risk(expected_pct: Floats, spread_pct: Floats) -> Floats:
 
 
 def policy_named(name: str) -> Policy:
-    """A policy by its command-line name: `fixed`, `threshold-X` (X in %) or `curbside`."""
+    """A policy by its command-line name: `fixed`, `threshold-X` (X in %), `curbside` or
+    `planner` (the production planner's selection, `simulators.planner_policy`)."""
     if name == "fixed":
         return FixedRound()
     if name == "curbside":
         return CurbsidePolicy()
+    if name == "planner":
+        from simulators.planner_policy import PlannerPolicy
+
+        return PlannerPolicy()
     if name.startswith("threshold-"):
         try:
             return Threshold(float(name.removeprefix("threshold-")))
         except ValueError as exc:
             raise ValueError(f"bad threshold policy {name!r}: {exc}") from exc
-    raise ValueError(f"unknown policy {name!r}: expected fixed, threshold-X or curbside")
+    raise ValueError(f"unknown policy {name!r}: expected fixed, threshold-X, curbside or planner")
