@@ -18,7 +18,14 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from optimizer.forecast import Fallback, ForecastSettings, forecast, since_emptying, weekday_pattern
+from optimizer.forecast import (
+    Fallback,
+    ForecastSettings,
+    forecast,
+    median_rise_rate,
+    since_emptying,
+    weekday_pattern,
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def _score_bin(
             if since_emptying(window, forecast_settings) == 0:  # no emptying in between
                 actual = levels[target]
                 factors = weekday_pattern(times[:seen], levels[:seen], forecast_settings)
-                fallback = Fallback(_history_rate(times[:seen], levels[:seen]), "history")
+                fallback = Fallback(median_rise_rate(times[:seen], levels[:seen]), "history")
                 found = forecast(
                     times[:seen], levels[:seen], cut, fallback, forecast_settings, factors
                 )
@@ -136,14 +143,3 @@ def _naive(
         rate = (levels[-1] - levels[-2]) / span_d if span_d > 0 else 0.0
     ahead_d = (moment - times[-1]).total_seconds() / 86_400
     return min(max(levels[-1] + rate * ahead_d, 0.0), 100.0)
-
-
-def _history_rate(times: list[datetime], levels: list[float]) -> float:
-    """The bin's typical rise a day: the median rate between consecutive readings, which
-    noise, echoes and emptyings do not pull away."""
-    seconds = np.array([t.timestamp() for t in times])
-    span_d = np.diff(seconds) / 86_400
-    usable = span_d > 0
-    if not usable.any():
-        return 0.0
-    return max(0.0, float(np.median(np.diff(levels)[usable] / span_d[usable])))

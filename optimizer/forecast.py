@@ -317,3 +317,15 @@ def weekday_pattern(
     if rates.mean() <= 0:
         return FLAT_WEEK
     return tuple(round(float(f), 3) for f in rates / rates.mean())
+
+
+def median_rise_rate(times: Sequence[datetime], levels: Sequence[float]) -> float:
+    """A bin's typical rise a day over its history: the median rate between consecutive
+    readings, which noise, echoes and emptyings do not pull away (0 with none)."""
+    seconds = np.array([t.timestamp() for t in times])
+    span_d = np.diff(seconds) / DAY_S
+    usable = span_d > 0
+    if not usable.any():
+        return 0.0
+    rates = np.diff(np.asarray(levels, dtype=np.float64))[usable] / span_d[usable]
+    return max(0.0, float(np.median(rates)))

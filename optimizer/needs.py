@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from statistics import median
 
-import numpy as np
 import psycopg
 
-from optimizer.forecast import Fallback, Forecast, forecast, weekday_pattern
+from optimizer.forecast import Fallback, Forecast, forecast, median_rise_rate, weekday_pattern
 from optimizer.problem import Problem, Stop
 from optimizer.select import Candidate, Selected, SelectionSettings, select_bins
 from optimizer.settings import PlannerSettings
@@ -127,11 +126,7 @@ def _own_history(times: list[datetime], levels: list[float]) -> Fallback | None:
     """The bin's median rise a day over its history, when that spans long enough."""
     if len(times) < 3 or (times[-1] - times[0]).total_seconds() < MIN_HISTORY_DAYS * 86_400:
         return None
-    seconds = np.array([t.timestamp() for t in times])
-    span_d = np.diff(seconds) / 86_400
-    usable = span_d > 0
-    rates = np.diff(np.asarray(levels))[usable] / span_d[usable]
-    return Fallback(max(0.0, float(np.median(rates))), "history")
+    return Fallback(median_rise_rate(times, levels), "history")
 
 
 def _trusted_rates(forecasts: dict[str, Forecast], bins: dict[str, BinInfo]) -> dict[str, float]:
