@@ -22,7 +22,7 @@ from typing import Literal
 import psycopg
 from psycopg.types.json import Jsonb
 
-from optimizer.amend import AmendError, add, insert_urgent, move, plan_of, remove, tours_of
+from optimizer.amend import AmendError, add, insert_urgent, move, plan_of, remove
 from optimizer.geo import TravelMatrices
 from optimizer.problem import Problem
 from optimizer.result import Result
@@ -155,9 +155,9 @@ def change_plan(
         missing = [b for b in change.bin_ids if b not in {s.id for s in problem.stops}]
         if missing:
             new_stops = tuple(stop_of_bin(conn, bin_id, settings) for bin_id in missing)
+            # New stops go after the others: the tours' matrix indices stay valid.
             problem = dataclasses.replace(problem, stops=problem.stops + new_stops)
-            tours = tours_of(problem, plan_of(problem, problem.matrices(), tours, "amend"))
-    matrices = problem.matrices()
+    matrices = stored.matrices if problem is stored.problem else problem.matrices()
     now_s = round((now - problem.day_start).total_seconds())
     unplaced: list[str] = []
     if change.kind == "add":
