@@ -1,26 +1,25 @@
 """Large days split by territory: sectors around the depot, solved in parallel, then joined.
 
-A day of thousands of stops is more than one OR-Tools search handles well in minutes (and
-its matrices grow with the square of the stops). The stops are swept by their bearing from
-the first depot into sectors of about `sector_size`; each sector gets a share of the fleet
-in proportion to its work (volume or service time) and is solved in its own process, with
-the sector's rows and columns of the travel matrices (`cut_out`). The sectors' tours are
-joined into one plan (renumbered to the whole problem), which `improve` then improves part
-by part, across the sectors' boundaries.
+A day of thousands of stops is more than one search handles well in a minute (and its
+matrices grow with the square of the stops). The stops are swept by their bearing from the
+first depot into sectors of about `sector_size`; each sector gets a share of the fleet in
+proportion to its work (volume or service time) and is searched in its own process, by
+whichever backend the caller passes, with the sector's rows and columns of the travel
+matrices (`cut_out`). The sectors' tours are joined into one plan (renumbered to the whole
+problem); after OR-Tools' sectors, `improve` improves it part by part, across the sectors'
+boundaries.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from optimizer.backends.ortools_backend import solve_ortools
-from optimizer.backends.ortools_params import OrtoolsParams
 from optimizer.geo import TravelMatrices
 from optimizer.problem import GivenMatrices, Problem
 from optimizer.tour import Tour
@@ -127,27 +126,33 @@ def _share_fleet(problem: Problem, chunks: Sequence[Sequence[int]]) -> list[list
     return dealt
 
 
-def _solve_sector(sector: Sector, limit_s: float, params: OrtoolsParams) -> list[Tour]:
-    matrices = sector.problem.matrices()
-    found = solve_ortools(sector.problem, matrices, limit_s, params)
-    if found is None:
-        return []
-    return [sector.to_whole(tour) for tour in found[0]]
+SectorSearch = Callable[[Problem, TravelMatrices, float], list[Tour]]
+"""A backend's search of a sector: (its problem, its matrices, a deadline on
+`time.perf_counter`'s clock, which every process shares) to its tours; a module-level
+function (or a `functools.partial` of one), so it can be sent to another process."""
+
+
+def _solve_sector(sector: Sector, deadline: float, search: SectorSearch) -> list[Tour]:
+    return [sector.to_whole(t) for t in search(sector.problem, sector.problem.matrices(), deadline)]
 
 
 def solve_by_sectors(
     problem: Problem,
     matrices: TravelMatrices,
     limit_s: float,
-    params: OrtoolsParams,
+    search: SectorSearch,
     sector_size: int,
     pool: Executor,
     workers: int = 2,
 ) -> list[Tour]:
-    """Tours of the whole problem from its sectors, solved by `pool`'s `workers` processes."""
+    """Tours of the whole problem from its sectors, searched by `pool`'s `workers` processes
+    in waves; a sector's deadline is the end of its wave, so starting the processes counts."""
     started = time.perf_counter()
     sectors = sweep_sectors(problem, matrices, sector_size, workers)
     waves = math.ceil(len(sectors) / workers)
-    per_sector = max(1.0, (limit_s - (time.perf_counter() - started)) / waves)
-    futures = [pool.submit(_solve_sector, s, per_sector, params) for s in sectors]
+    wave_s = max(1.0, (limit_s - (time.perf_counter() - started)) / waves)
+    futures = [
+        pool.submit(_solve_sector, sector, started + (k // workers + 1) * wave_s, search)
+        for k, sector in enumerate(sectors)
+    ]
     return [tour for future in futures for tour in future.result()]

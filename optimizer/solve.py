@@ -5,14 +5,15 @@ the checker verifies the plan before it is returned, so no plan that breaks a co
 leaves this module. With `backend="auto"`, a problem PyVRP can express (it is installed and
 the problem has no constraint it lacks) is searched by PyVRP on both cores, from two seeds,
 and the cheaper plan wins: on the benchmark sets PyVRP's iterated local search beats
-OR-Tools at equal time, and the best of two runs beats one. PyVRP treats required stops as
-hard: when it finds no plan serving them all (the fleet is too small), OR-Tools, which
-leaves stops out with their reasons, plans the day instead. OR-Tools then continues from
-the winner for `polish_s` seconds when that is set. Other problems go to OR-Tools: a first
-plan of the whole day (by sectors, `decompose`, when it has more than `sector_size` stops)
-in `first_share` of the time, then, for a day larger than `part_size`, improved part by
-part on both cores (`improve`). Every stop ends up in exactly one route or among the
-omissions with its reason.
+OR-Tools at equal time, and the best of two runs beats one. A day of more than
+`pyvrp_sector_size` stops is searched by sectors instead, one per core. PyVRP treats
+required stops as hard: when it finds no plan serving them all (the fleet is too small),
+OR-Tools, which leaves stops out with their reasons, plans the day instead. OR-Tools then
+continues from the winner for `polish_s` seconds when that is set. Other problems go to
+OR-Tools: a first plan of the whole day (by sectors, `decompose`, when it has more than
+`sector_size` stops) in `first_share` of the time, then, for a day larger than `part_size`,
+improved part by part on both cores (`improve`). Every stop ends up in exactly one route or
+among the omissions with its reason.
 
 Reproducibility: PyVRP is seeded; OR-Tools' search is deterministic for given parameters,
 except that a time limit cuts it wherever it got to on this machine at this moment. A
@@ -28,6 +29,7 @@ import multiprocessing
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Literal
 
 import ortools
@@ -63,6 +65,9 @@ class SolveParams:
     sector_size: int = 500
     """OR-Tools finds the first plan of a day of more stops by sectors of about this many,
     in parallel."""
+    pyvrp_sector_size: int = 1500
+    """With backend auto, PyVRP searches a day of more stops by sectors of at most this
+    many, one per core."""
     part_size: int = 60
     """OR-Tools improves a day of more stops part by part, about this many at a time."""
     part_s: float = 1.0
@@ -76,8 +81,9 @@ class SolveParams:
             raise ValueError(f"backend must be auto, ortools or pyvrp, got {self.backend!r}")
         if not (math.isfinite(self.polish_s) and self.polish_s >= 0):
             raise ValueError(f"polish_s must be >= 0, got {self.polish_s!r}")
-        if self.sector_size < 1:
-            raise ValueError(f"sector_size must be at least 1, got {self.sector_size}")
+        for name in ("sector_size", "pyvrp_sector_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.part_size < 1:
             raise ValueError(f"part_size must be at least 1, got {self.part_size}")
         if not (math.isfinite(self.part_s) and self.part_s > 0):
@@ -207,21 +213,12 @@ def _search(
         return [_pyvrp(problem, matrices, time.perf_counter() + limit_s, seed)]
     if params.backend == "ortools" or unsupported:
         return _ortools_alone(problem, matrices, limit_s, seed, params)
-    # Both cores search with PyVRP, from different seeds; the better plan wins.
     started = time.perf_counter()
     deadline = started + limit_s - params.polish_s - _finishing_s(problem)
-    context = multiprocessing.get_context("spawn")
-    candidates = []
-    with ProcessPoolExecutor(1, mp_context=context) as pool:
-        future: Future[_Candidate] = pool.submit(_pyvrp, problem, matrices, deadline, seed + 1)
-        try:
-            candidates.append(_pyvrp(problem, matrices, deadline, seed))
-        except PyvrpError as exc:
-            log.info("PyVRP found no plan (%s)", exc)
-        try:
-            candidates.append(future.result())
-        except PyvrpError as exc:
-            log.info("PyVRP found no plan from the second seed (%s)", exc)
+    if len(problem.stops) > params.pyvrp_sector_size:
+        candidates = _pyvrp_by_sectors(problem, matrices, deadline, seed, params.pyvrp_sector_size)
+    else:
+        candidates = _pyvrp_two_seeds(problem, matrices, deadline, seed)
     if not candidates:
         left_s = max(1.0, limit_s - (time.perf_counter() - started))
         return _search(problem, matrices, left_s, seed, replace(params, backend="ortools"))
@@ -232,6 +229,41 @@ def _search(
             _Candidate(c.tours, f"{best.solver} + {c.solver}", c.status) for c in polished
         ]
     return candidates
+
+
+def _pyvrp_two_seeds(
+    problem: Problem, matrices: TravelMatrices, deadline: float, seed: int
+) -> list[_Candidate]:
+    """PyVRP on both cores, from two seeds; whichever plans it finds."""
+    candidates = []
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future: Future[_Candidate] = pool.submit(_pyvrp, problem, matrices, deadline, seed + 1)
+        try:
+            candidates.append(_pyvrp(problem, matrices, deadline, seed))
+        except PyvrpError as exc:
+            log.info("PyVRP found no plan (%s)", exc)
+        try:
+            candidates.append(future.result())
+        except PyvrpError as exc:
+            log.info("PyVRP found no plan from the second seed (%s)", exc)
+    return candidates
+
+
+def _pyvrp_by_sectors(
+    problem: Problem, matrices: TravelMatrices, deadline: float, seed: int, sector_size: int
+) -> list[_Candidate]:
+    """PyVRP on the day's sectors (`decompose`), one per core: on thousands of stops a
+    minute's search of half the day each comes closer to a good plan than two of the whole
+    day. None when a sector's share of the fleet cannot serve its required stops."""
+    search = partial(_pyvrp_tours, seed=seed)
+    limit_s = deadline - time.perf_counter()
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            tours = solve_by_sectors(problem, matrices, limit_s, search, sector_size, pool)
+        except PyvrpError as exc:
+            log.info("PyVRP found no plan for a sector (%s)", exc)
+            return []
+    return [_Candidate(tours, f"{_pyvrp_name()} by sectors", "SECTORS")]
 
 
 def _ortools(
@@ -262,9 +294,8 @@ def _ortools_alone(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(2, mp_context=context) as pool:
         if len(problem.stops) > params.sector_size:
-            tours = solve_by_sectors(
-                problem, matrices, first_s, params.ortools, params.sector_size, pool
-            )
+            search = partial(_ortools_tours, params=params.ortools)
+            tours = solve_by_sectors(problem, matrices, first_s, search, params.sector_size, pool)
             first = _Candidate(tours, f"ortools {ortools.__version__} by sectors", "SECTORS")
         else:
             found = _first_plans(problem, matrices, first_s, params.ortools, pool)
@@ -307,12 +338,28 @@ def _finishing_s(problem: Problem) -> float:
 
 def _pyvrp(problem: Problem, matrices: TravelMatrices, deadline: float, seed: int) -> _Candidate:
     """PyVRP until `deadline` (on `time.perf_counter`'s clock, which every process shares)."""
-    from importlib.metadata import version
+    return _Candidate(_pyvrp_tours(problem, matrices, deadline, seed), _pyvrp_name(), "DONE")
 
+
+def _pyvrp_tours(
+    problem: Problem, matrices: TravelMatrices, deadline: float, seed: int
+) -> list[Tour]:
     from optimizer.backends.pyvrp_backend import solve_pyvrp
 
-    tours = solve_pyvrp(problem, matrices, max(0.1, deadline - time.perf_counter()), seed)
-    return _Candidate(list(tours), f"pyvrp {version('pyvrp')}", "DONE")
+    return solve_pyvrp(problem, matrices, max(0.1, deadline - time.perf_counter()), seed)
+
+
+def _pyvrp_name() -> str:
+    from importlib.metadata import version
+
+    return f"pyvrp {version('pyvrp')}"
+
+
+def _ortools_tours(
+    problem: Problem, matrices: TravelMatrices, deadline: float, params: OrtoolsParams
+) -> list[Tour]:
+    found = solve_ortools(problem, matrices, max(0.1, deadline - time.perf_counter()), params)
+    return [] if found is None else found[0]
 
 
 def _result(

@@ -727,3 +727,33 @@ def test_one_part_when_a_truck_takes_every_stream(
     glass = truck("glass", waste_streams=frozenset({"glass"}))
     problem = make_problem(stops, [truck("any"), glass])
     assert stream_parts(problem) == [([0, 1], [0, 1])]
+
+
+def test_a_large_day_is_searched_by_pyvrp_in_sectors(
+    stop_at: StopAt, truck: Truck, make_problem: MakeProblem
+) -> None:
+    """Beyond `pyvrp_sector_size` stops PyVRP searches sectors, one per core: every stop of
+    both halves of the ring is served, each route stays within its own sector."""
+    rng = random.Random(3)
+    stops = [stop_at(f"s{i}", rng.uniform(-3, 3), rng.uniform(-3, 3), 50.0) for i in range(24)]
+    problem = make_problem(stops, [truck(f"t{k}") for k in range(6)])
+    result = solve(problem, time_limit_s=6, seed=1, params=SolveParams(pyvrp_sector_size=12))
+    check_plan(problem, result)
+    assert result.served_ids == {stop.id for stop in stops}
+    assert result.solver.startswith("pyvrp ")
+    assert result.solver.endswith(" by sectors")
+    assert result.status == "SECTORS"
+
+
+def test_a_sector_pyvrp_cannot_serve_hands_the_day_to_ortools(
+    stop_at: StopAt, truck: Truck, make_problem: MakeProblem
+) -> None:
+    """A truck per sector, each with more to carry than it holds: PyVRP cannot leave a
+    required stop out, so OR-Tools plans the whole day, leaving out what does not fit."""
+    stops = [stop_at(f"s{i}", 1.0, i - 2.0, 300.0) for i in range(4)]
+    stops += [stop_at(f"w{i}", -1.0, i - 2.0, 300.0) for i in range(4)]
+    problem = make_problem(stops, [truck("t1"), truck("t2")])
+    result = solve(problem, time_limit_s=6, seed=1, params=SolveParams(pyvrp_sector_size=4))
+    check_plan(problem, result)
+    assert result.solver.startswith("ortools ")
+    assert [o.reason for o in result.omissions] == [OmissionReason.CAPACITY] * 2
