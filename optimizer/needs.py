@@ -86,14 +86,15 @@ def load_candidates(
     for info in bins.values():
         if info.schedule == "calendar":
             unknown = forecast([], [], as_of, Fallback(0.0, "history"))
-            candidates.append(Candidate(info.id, unknown, calendar_due(info, day, holidays)))
+            due = calendar_due(info, day, holidays)
+            candidates.append(Candidate(info.id, unknown, due, info.waste_stream))
             continue
         rate = by_stream.get(info.waste_stream, DEFAULT_RATE_PCT_PER_DAY)
         fallback = own.get(info.id) or Fallback(rate, "neighbours")
         found = first.get(info.id)
         if found is None or (found.source != "sensor" and own.get(info.id) is None):
             found = _forecast(series.get(info.id, ([], [])), as_of, fallback)
-        candidates.append(Candidate(info.id, found))
+        candidates.append(Candidate(info.id, found, waste_stream=info.waste_stream))
     return candidates, bins, holidays
 
 

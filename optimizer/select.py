@@ -11,6 +11,15 @@ the overflow it may cause meanwhile (its probability times `overflow_cost` per d
 stand full). The route engine then takes an optional bin when the detour to it costs less
 than its prize: a half-full bin beside today's route comes along, one across town waits.
 
+A waste stream with no calendar bins (glass banks, litter bins, containers) has no truck
+out on every working day: its truck goes out when one of its bins is required, and then
+takes along every bin of the stream at risk before the next k working days are over, for
+the largest k up to `lookahead_days` whose bins fit in a day's work (the stream's bins over
+the working days of a week, as a weekly round would share them out). The next outing is
+then days away, rather than a truck crossing the city every day for two or three bins. A
+stream with calendar bins goes out every working day anyway: its bins look to the next
+working day only.
+
 A bin whose sensor is not trusted (`Forecast.flags` other than "stale") never becomes
 required through its readings: its forecast comes from its history and its neighbours, and
 it is at most optional.
@@ -47,6 +56,9 @@ class SelectionSettings:
     """The time of day at which the day's and the next opportunity's pickups are reckoned."""
     working_days: frozenset[int] = frozenset(range(5))
     """Weekdays on which trucks go out (0 is Monday)."""
+    lookahead_days: int = 4
+    """Working days a stream without calendar bins looks ahead when its truck goes out (1:
+    only the next, as every other stream)."""
 
     def __post_init__(self) -> None:
         if not 0 < self.risk <= 1:
@@ -63,6 +75,8 @@ class SelectionSettings:
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
         if not self.working_days or not self.working_days <= set(range(7)):
             raise ValueError("working_days must be weekdays 0 to 6, at least one")
+        if self.lookahead_days < 1:
+            raise ValueError(f"lookahead_days must be at least 1, got {self.lookahead_days!r}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,7 @@ class Candidate:
     forecast: Forecast
     calendar_due: bool | None = None
     """None: collected by need; True: its promised day is today; False: promised another day."""
+    waste_stream: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,13 +107,20 @@ class Selected:
 
 
 def next_opportunity(
-    day: date, settings: SelectionSettings, zone: tzinfo, holidays: Iterable[date] = ()
+    day: date,
+    settings: SelectionSettings,
+    zone: tzinfo,
+    holidays: Iterable[date] = (),
+    working_days_ahead: int = 1,
 ) -> datetime:
-    """The pickup time of the first working day after `day` that is not a holiday."""
+    """The pickup time of the `working_days_ahead`-th working day after `day` that is not a
+    holiday."""
     closed = set(holidays)
-    following = day + timedelta(days=1)
-    while following.weekday() not in settings.working_days or following in closed:
+    following = day
+    for _ in range(working_days_ahead):
         following += timedelta(days=1)
+        while following.weekday() not in settings.working_days or following in closed:
+            following += timedelta(days=1)
     return datetime.combine(following, settings.pickup_time, tzinfo=zone)
 
 
@@ -115,24 +137,73 @@ def select_bins(
     pickup = datetime.combine(day, settings.pickup_time, tzinfo=zone)
     later = next_opportunity(day, settings, zone, holidays)
     days_between = (later - pickup).total_seconds() / 86_400
-    chosen = []
+    chosen: dict[str, Selected] = {}
     for candidate in candidates:
         found = candidate.forecast
         fill = min(100.0, found.level_at(pickup))
         if candidate.calendar_due is not None:
             if candidate.calendar_due:
-                chosen.append(Selected(candidate.bin_id, True, 0.0, fill, "calendar", found.flags))
+                chosen[candidate.bin_id] = Selected(
+                    candidate.bin_id, True, 0.0, fill, "calendar", found.flags
+                )
             continue
-        trusted = set(found.flags) <= TRUSTED_FLAGS
         risk = found.overflow_probability(later)
-        if trusted and risk >= settings.risk:
-            chosen.append(Selected(candidate.bin_id, True, 0.0, fill, "overflow-risk", found.flags))
+        if _trusted(found) and risk >= settings.risk:
+            chosen[candidate.bin_id] = Selected(
+                candidate.bin_id, True, 0.0, fill, "overflow-risk", found.flags
+            )
         elif fill >= settings.min_optional_pct:
             worth = settings.visit_cost * min(fill, settings.target_pct) / settings.target_pct
             worth += settings.overflow_cost * risk * days_between
-            chosen.append(
-                Selected(
-                    candidate.bin_id, False, round(worth, 3), fill, "worth-taking", found.flags
-                )
+            chosen[candidate.bin_id] = Selected(
+                candidate.bin_id, False, round(worth, 3), fill, "worth-taking", found.flags
             )
-    return chosen
+    _take_along(candidates, chosen, day, zone, settings, holidays)
+    return [chosen[c.bin_id] for c in candidates if c.bin_id in chosen]
+
+
+def _trusted(found: Forecast) -> bool:
+    return set(found.flags) <= TRUSTED_FLAGS
+
+
+def _take_along(
+    candidates: Sequence[Candidate],
+    chosen: dict[str, Selected],
+    day: date,
+    zone: tzinfo,
+    settings: SelectionSettings,
+    holidays: tuple[date, ...],
+) -> None:
+    """On a stream without calendar bins whose truck goes out today, require the bins at
+    risk before the next k working days are over, for the largest k up to `lookahead_days`
+    whose bins fit in a day's work: the stream then needs no truck for k days. When not
+    even the next day's fit, its truck is out every day anyway and takes only what is due."""
+    streams: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        if candidate.waste_stream is not None:
+            streams.setdefault(candidate.waste_stream, []).append(candidate)
+    pickup = datetime.combine(day, settings.pickup_time, tzinfo=zone)
+    horizons = [
+        next_opportunity(day, settings, zone, holidays, k)
+        for k in range(settings.lookahead_days, 1, -1)
+    ]
+    for members in streams.values():
+        if any(c.calendar_due is not None for c in members):
+            continue  # calendar bins: its truck is out every working day
+        required = {c.bin_id for c in members if c.bin_id in chosen and chosen[c.bin_id].required}
+        if not required:
+            continue  # no outing today
+        day_work = math.ceil(len(members) / len(settings.working_days))
+        others = [c for c in members if c.bin_id not in required and _trusted(c.forecast)]
+        for horizon in horizons:
+            due = [c for c in others if c.forecast.overflow_probability(horizon) >= settings.risk]
+            if len(required) + len(due) <= day_work:
+                break
+        else:
+            continue
+        for candidate in due:
+            found = candidate.forecast
+            fill = min(100.0, found.level_at(pickup))
+            chosen[candidate.bin_id] = Selected(
+                candidate.bin_id, True, 0.0, fill, "due-soon", found.flags
+            )

@@ -47,7 +47,7 @@ class PlannerPolicy:
                 source="sensor",
             )
             due = b.round_weekday == view.day.weekday() if b.schedule == "calendar" else None
-            candidates.append(Candidate(b.id, found, due))
+            candidates.append(Candidate(b.id, found, due, b.waste_stream))
         chosen = select_bins(candidates, view.day, UTC, self.settings)
         index = {b.id: i for i, b in enumerate(view.city.bins)}
         return Selection(

@@ -60,6 +60,7 @@ def test_the_day_takes_what_is_due_at_risk_or_worth_it(db: psycopg.Connection, t
     assert "quiet" not in by_id
     assert "faulty" not in by_id  # its readings drive nothing; its history fills it little
     candidates, _, _ = load_candidates(db, MONDAY, EVE)
+    assert {c.waste_stream for c in candidates} == {"residual"}  # for a stream's outings
     faulty = next(c.forecast for c in candidates if c.bin_id == "faulty")
     assert faulty.flags  # not trusted ("erratic", or a last reading that looks emptied)
     assert faulty.source == "history"

@@ -82,6 +82,58 @@ def test_calendar_bins_go_on_their_day_only() -> None:
     assert _one(Candidate("b", full, calendar_due=False), TUESDAY) == []
 
 
+def _glass(*bins: tuple[str, float, float], fillers: int = 8) -> list[Candidate]:
+    """Glass banks (a stream without calendar bins): the named ones, and nearly empty,
+    slow ones so the stream's day of work (its bins over five weekdays) is 2 or more."""
+    named = [
+        Candidate(b, _forecast(level, rate, TUESDAY), waste_stream="glass")
+        for b, level, rate in bins
+    ]
+    slow = [
+        Candidate(f"f{i}", _forecast(5.0, 1.0, TUESDAY), waste_stream="glass")
+        for i in range(fillers)
+    ]
+    return named + slow
+
+
+def _picked(candidates: list[Candidate]) -> dict[str, tuple[bool, str]]:
+    return {c.bin_id: (c.required, c.reason) for c in select_bins(candidates, TUESDAY, UTC)}
+
+
+def test_a_stream_going_out_takes_along_what_is_due_in_the_next_days() -> None:
+    """The glass truck goes out for a, certain to overflow; b, 85 % and 4 % a day, would
+    overflow before the next Monday (the fourth working day after Tuesday) and comes along
+    as required; c, 20 %, does not."""
+    picked = _picked(_glass(("a", 92.0, 20.0), ("b", 85.0, 4.0), ("c", 20.0, 2.0)))
+    assert picked == {"a": (True, "overflow-risk"), "b": (True, "due-soon")}
+
+
+def test_no_outing_no_take_along() -> None:
+    """Nothing of the stream is required today: b stays optional, and the truck stays in."""
+    assert _picked(_glass(("b", 85.0, 4.0))) == {"b": (False, "worth-taking")}
+
+
+def test_take_along_stops_at_a_day_of_work() -> None:
+    """Ten banks (two a weekday's work): a and b fill the day, so the look-ahead shrinks
+    until no more is due (by Thursday d is at 94 %): d waits, offered as optional."""
+    bins = _glass(("a", 92.0, 20.0), ("b", 93.0, 20.0), ("d", 85.0, 4.0), fillers=7)
+    assert _picked(bins) == {
+        "a": (True, "overflow-risk"),
+        "b": (True, "overflow-risk"),
+        "d": (False, "worth-taking"),
+    }
+
+
+def test_a_stream_with_calendar_bins_takes_nothing_along() -> None:
+    """Its truck is out every weekday anyway: b waits, offered as optional."""
+    bins = _glass(("a", 92.0, 20.0), ("b", 85.0, 4.0))
+    household = Candidate("h", _forecast(0.0, 0.0, TUESDAY), False, waste_stream="glass")
+    assert _picked([*bins, household]) == {
+        "a": (True, "overflow-risk"),
+        "b": (False, "worth-taking"),
+    }
+
+
 def test_the_next_opportunity_skips_weekends_and_holidays() -> None:
     assert next_opportunity(FRIDAY, SETTINGS, UTC).date() == date(2026, 11, 9)
     armistice = date(2026, 11, 11)  # a Wednesday
