@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from curbside import migrate
@@ -112,8 +112,19 @@ def cmd_plan(args: argparse.Namespace) -> int:
     import optimizer
 
     settings = load(optimizer.PlannerSettings, args.env_file)
-    plan_date: date = args.date or date.today() + timedelta(days=1)
     migrate.upgrade(settings.dsn)
+    if args.every_evening is not None:
+        if args.date is not None:
+            raise ValueError("give --date or --every-evening, not both")
+        from time import sleep
+
+        from optimizer.nightly import run_evenings
+
+        at: time = args.every_evening
+        _say(f"planning the next working day every evening at {at:%H:%M} ({settings.timezone})")
+        run_evenings(settings.dsn, settings, at, lambda: datetime.now(UTC), sleep)
+        return 0
+    plan_date: date = args.date or date.today() + timedelta(days=1)
     _say(f"planning routes for {plan_date}")
     with psycopg.connect(settings.dsn, autocommit=True) as conn:
         summary = optimizer.plan_day(conn, plan_date, settings)
@@ -329,6 +340,15 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date like 2026-11-28, got {text!r}") from exc
 
 
+def _time_of_day(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected a time of day like 18:00, got {text!r}"
+        ) from exc
+
+
 def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
@@ -410,6 +430,12 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--port", type=int, help="port to listen on (default CURBSIDE_API_PORT)")
     plan = add("plan", cmd_plan, "compute the collection routes for a day and store the plan")
     plan.add_argument("--date", type=_date, help="the day to plan (default: tomorrow)")
+    plan.add_argument(
+        "--every-evening",
+        type=_time_of_day,
+        metavar="HH:MM",
+        help="keep running: every evening at this local time, plan the next working day",
+    )
     simulate = add("simulate", cmd_simulate, "generate a city, register it, publish its readings")
     simulate.add_argument(
         "action",

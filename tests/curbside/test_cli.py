@@ -34,7 +34,13 @@ def test_each_subcommand_explains_itself(command: str, capsys: pytest.CaptureFix
 
 
 @pytest.mark.parametrize(
-    "argv", [["plan", "--date", "tomorrow"], ["services", "sideways"], ["frobnicate"]]
+    "argv",
+    [
+        ["plan", "--date", "tomorrow"],
+        ["plan", "--every-evening", "6pm"],
+        ["services", "sideways"],
+        ["frobnicate"],
+    ],
 )
 def test_bad_arguments_exit_with_a_usage_error(argv: list[str]) -> None:
     """Malformed arguments are refused with argparse's exit code 2."""
