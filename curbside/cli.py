@@ -132,6 +132,32 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_holidays(args: argparse.Namespace) -> int:
+    import psycopg
+
+    import optimizer
+    from optimizer.holidays import Holiday, list_holidays, remove_holiday, save_holiday
+
+    settings = load(optimizer.PlannerSettings, args.env_file)
+    migrate.upgrade(settings.dsn)
+    with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        if args.action == "add":
+            holiday = Holiday(args.day, args.name, args.moved_to)
+            save_holiday(conn, holiday)
+            _say(f"holiday saved: {holiday.describe()}")
+        elif args.action == "remove":
+            if not remove_holiday(conn, args.day):
+                raise ValueError(f"no holiday on {args.day}")
+            _say(f"holiday on {args.day} removed")
+        else:
+            holidays = list_holidays(conn, args.since)
+            for holiday in holidays:
+                print(holiday.describe())
+            if not holidays:
+                print("no holidays")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     if args.action == "score":
         return _simulate_score(args)
@@ -496,6 +522,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="score: fixed, threshold-X (X in %%), curbside (default: fixed threshold-70 "
         "curbside); a city of 2,000 bins unless --bins says otherwise",
     )
+    holidays = add("holidays", cmd_holidays, "public holidays: no collection, calendar moved")
+    holidays_actions = holidays.add_subparsers(dest="action", required=True, metavar="ACTION")
+    holiday_add = holidays_actions.add_parser(
+        "add",
+        help="add or replace a holiday",
+        description="No collection on DAY; calendar collections of that day move to "
+        "--moved-to, or are dropped without it.",
+    )
+    holiday_add.add_argument("day", type=_date, help="the holiday, YYYY-MM-DD")
+    holiday_add.add_argument("--name", required=True, help="its name, e.g. Christmas")
+    holiday_add.add_argument("--moved-to", type=_date, help="where its calendar collections go")
+    holiday_remove = holidays_actions.add_parser("remove", help="remove a holiday")
+    holiday_remove.add_argument("day", type=_date, help="the holiday, YYYY-MM-DD")
+    holiday_list = holidays_actions.add_parser("list", help="show the holidays")
+    holiday_list.add_argument("--since", type=_date, help="only from this day on")
     devices = add("devices", cmd_devices_import, "register bins and their sensors from a file")
     devices_actions = devices.add_subparsers(dest="action", required=True, metavar="ACTION")
     devices_import = devices_actions.add_parser(

@@ -1,6 +1,6 @@
 """Tests of curbside/cli.py: help and argument errors; the device and reject commands."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -10,8 +10,8 @@ from curbside.cli import build_parser, main
 from ingest import Message, load_registry, process, write_batch
 
 COMMANDS = [
-    "services", "db", "ingest", "api", "plan", "simulate", "devices", "rejects", "up", "down",
-    "status",
+    "services", "db", "ingest", "api", "plan", "holidays", "simulate", "devices", "rejects",
+    "up", "down", "status",
 ]  # fmt: skip
 
 
@@ -76,6 +76,30 @@ def test_devices_import_registers_a_file(
     assert main(["devices", "import", str(DATA / "devices.geojson")]) == 0
     assert "bins: 0 new, 0 updated; devices: 0 new, 0 updated" in capsys.readouterr().out
     assert db.execute("SELECT count(*) FROM devices").fetchone() == (2,)
+
+
+def test_holidays_are_added_listed_and_removed(
+    db: psycopg.Connection, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Christmas moves its calendar collections to the Saturday; New Year drops them; a
+    holiday moved onto itself and one removed twice are refused with the reason."""
+    christmas = ["holidays", "add", "2026-12-25", "--name", "Christmas"]
+    assert main([*christmas, "--moved-to", "2026-12-26"]) == 0
+    assert main(["holidays", "add", "2027-01-01", "--name", "New Year"]) == 0
+    capsys.readouterr()
+    assert main(["holidays", "list", "--since", "2026-12-01"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "2026-12-25 Christmas: collections move to 2026-12-26",
+        "2027-01-01 New Year: no collection",
+    ]
+    assert main([*christmas, "--moved-to", "2026-12-25"]) == 1
+    assert "cannot move to the holiday itself" in capsys.readouterr().err
+    assert main(["holidays", "remove", "2027-01-01"]) == 0
+    assert main(["holidays", "remove", "2027-01-01"]) == 1
+    assert "no holiday on 2027-01-01" in capsys.readouterr().err
+    assert db.execute("SELECT day, moved_to FROM holidays").fetchall() == [
+        (date(2026, 12, 25), date(2026, 12, 26))
+    ]
 
 
 @pytest.mark.parametrize(
