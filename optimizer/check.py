@@ -87,6 +87,7 @@ class ViolationKind(StrEnum):
     LOAD = "load"
     DISPOSAL = "disposal"
     STREAM = "waste stream"
+    LOCKED = "locked to another vehicle"
     TOTALS = "totals"
 
 
@@ -308,7 +309,9 @@ class _RouteCheck:
 
     def _collect(self, stop: Stop, begin_s: int) -> None:
         vehicle = self.vehicle
-        if not vehicle.accepts(stop):
+        if stop.vehicle_id is not None and stop.vehicle_id != vehicle.id:
+            self._flag(ViolationKind.LOCKED, f"locked to vehicle {stop.vehicle_id}", stop.id)
+        elif not vehicle.accepts(stop):
             self._flag(
                 ViolationKind.STREAM, f"vehicle does not collect {stop.waste_stream}", stop.id
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -10,9 +10,10 @@ import psycopg
 
 from optimizer.backends.ortools_params import OrtoolsParams
 from optimizer.needs import load_problem_by_need
+from optimizer.problem import Problem
 from optimizer.settings import PlannerSettings
 from optimizer.solve import SolveParams, solve
-from optimizer.store import load_problem, save_plan
+from optimizer.store import load_problem, save_plan, stop_of_bin
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def plan_day(
     as_of: datetime | None = None,
 ) -> PlanSummary:
     """Compute and store the next version of the date's plan from what was known at `as_of`
-    (default: now, or 18:00 the evening before for a day already begun or past).
+    (default: now, or 18:00 the evening before for a day already begun or past). Stops a
+    dispatcher locked in the date's latest plan stay, each on its vehicle.
 
     Raises `PlanningError` when the database has no depot or no vehicles.
     """
@@ -81,6 +83,8 @@ def plan_day(
         )
     else:
         problem = load_problem(conn, plan_date, settings, as_of)
+    locks = locked_stops(conn, plan_date)
+    problem = _with_locks(conn, problem, locks, settings)
     result = solve(
         problem,
         time_limit_s=settings.time_limit_s,
@@ -92,6 +96,11 @@ def plan_day(
     )
     params = {**planner_params(settings), "status": result.status, "objective": result.objective}
     plan_id = save_plan(conn, plan_date, result, params, problem)
+    conn.execute(
+        "UPDATE plan_stops SET locked = true WHERE plan_id = %s AND kind = 'bin' "
+        "AND site_id = ANY(%s)",
+        (plan_id, sorted(locks)),
+    )
     row = conn.execute("SELECT version FROM plans WHERE id = %s", (plan_id,)).fetchone()
     assert row is not None  # save_plan just inserted it
     return PlanSummary(
@@ -106,3 +115,28 @@ def plan_day(
         solver=result.solver,
         status=result.status,
     )
+
+
+def locked_stops(conn: psycopg.Connection, plan_date: date) -> dict[str, str]:
+    """The bins locked in the date's latest plan, each with the vehicle it is locked to."""
+    rows = conn.execute(
+        "SELECT s.site_id, s.vehicle_id FROM plan_stops AS s JOIN plans AS p ON p.id = s.plan_id "
+        "WHERE p.plan_date = %s AND s.locked AND s.kind = 'bin' AND p.version = "
+        "(SELECT max(version) FROM plans WHERE plan_date = %s)",
+        (plan_date, plan_date),
+    ).fetchall()
+    return dict(rows)
+
+
+def _with_locks(
+    conn: psycopg.Connection, problem: Problem, locks: dict[str, str], settings: PlannerSettings
+) -> Problem:
+    """The problem with each locked bin required and kept to its vehicle, whether or not the
+    selection chose it."""
+    if not locks:
+        return problem
+    stops = {stop.id: stop for stop in problem.stops}
+    for bin_id, vehicle_id in locks.items():
+        stop = stops.get(bin_id) or stop_of_bin(conn, bin_id, settings)
+        stops[bin_id] = replace(stop, required=True, prize=0.0, vehicle_id=vehicle_id)
+    return replace(problem, stops=tuple(stops.values()))

@@ -146,6 +146,9 @@ class Stop(Site):
     """Service starts within one of these; none means at any time of the shift."""
     forbidden: tuple[Window, ...] = ()
     """No service may overlap these (e.g. near a school at the start of lessons)."""
+    vehicle_id: str | None = None
+    """Only this vehicle may serve the stop (a dispatcher locked it to that truck); None:
+    any vehicle taking its stream."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -252,7 +255,10 @@ class Vehicle:
         return min(self.shift_s, self.max_duration_s)
 
     def accepts(self, stop: Stop) -> bool:
-        """Whether this vehicle may collect the stop's waste stream."""
+        """Whether this vehicle may collect the stop: its waste stream, and no other vehicle
+        it is locked to."""
+        if stop.vehicle_id is not None and stop.vehicle_id != self.id:
+            return False
         return not self.waste_streams or stop.waste_stream in self.waste_streams
 
 

@@ -21,7 +21,8 @@
 
 `supports` says what PyVRP cannot express: breaks; a facility taking some but not all of
 what a vehicle may carry (PyVRP picks reload depots per vehicle, not per load); a required
-stop no vehicle can serve (PyVRP cannot leave it out).
+stop no vehicle can serve (PyVRP cannot leave it out); a stop locked to one vehicle (PyVRP
+knows vehicle types, not vehicles).
 """
 
 from __future__ import annotations
@@ -158,6 +159,8 @@ def supports(problem: Problem) -> str | None:
                     f" {facility.id} takes only some: PyVRP picks reload depots per vehicle"
                 )
     for stop in problem.stops:
+        if stop.vehicle_id is not None:
+            return f"stop {stop.id} is locked to vehicle {stop.vehicle_id}; PyVRP has vehicle types"
         if stop.required and not _servable(problem, stop):
             return f"required stop {stop.id} has no vehicle to serve it; PyVRP cannot omit it"
     return None

@@ -220,6 +220,7 @@ def test_matrices_come_from_the_problem_by_default(
         ("v1", {"lunch": None}, ViolationKind.BREAK),
         ("a", {"windows": ((25300, 32400),)}, ViolationKind.TIME_WINDOW),
         ("a", {"windows": ((21600, 25200),)}, ViolationKind.TIME_WINDOW),
+        ("b", {"vehicle_id": "v2"}, ViolationKind.LOCKED),
         ("b", {"forbidden": ((25470, 25500),)}, ViolationKind.FORBIDDEN),
         ("b", {"forbidden": ((25000, 25421),)}, ViolationKind.FORBIDDEN),
         ("F", {"closes_s": 29999}, ViolationKind.FACILITY_HOURS),

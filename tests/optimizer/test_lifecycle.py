@@ -126,3 +126,22 @@ def test_drivers_reports_are_idempotent(db: psycopg.Connection, planned: int) ->
     assert report_stop(db, planned, other, "skipped", arrival, "not put out")
     with pytest.raises(AmendError, match="not a stop"):
         report_stop(db, planned, "extra", "done", arrival)
+
+
+def test_a_new_plan_from_scratch_keeps_the_locked_stops(
+    db: psycopg.Connection, planned: int, settings: PlannerSettings
+) -> None:
+    """The dispatcher adds "extra" (20 % full: the threshold would leave it) and locks it
+    and b0; planning the day again keeps both, each on its truck, still locked."""
+    change_plan(db, DAY, Change("add", ("extra",)), settings, EARLY)
+    change_plan(db, DAY, Change("lock", ("extra",)), settings, EARLY)
+    locked_id = change_plan(db, DAY, Change("lock", ("b0",)), settings, EARLY)
+    before = {row[2]: row[0] for row in _stops(db, locked_id)}
+    again = plan_day(db, DAY, settings).plan_id
+    after = {row[2]: row[0] for row in _stops(db, again)}
+    assert after["extra"] == before["extra"]
+    assert after["b0"] == before["b0"]
+    locked = db.execute(
+        "SELECT site_id FROM plan_stops WHERE plan_id = %s AND locked ORDER BY site_id", (again,)
+    ).fetchall()
+    assert locked == [("b0",), ("extra",)]

@@ -757,3 +757,21 @@ def test_a_sector_pyvrp_cannot_serve_hands_the_day_to_ortools(
     check_plan(problem, result)
     assert result.solver.startswith("ortools ")
     assert [o.reason for o in result.omissions] == [OmissionReason.CAPACITY] * 2
+
+
+def test_a_stop_locked_to_a_vehicle_is_served_by_it(
+    stop_at: StopAt, truck: Truck, make_problem: MakeProblem
+) -> None:
+    """Two stops beside each other, each locked to its own truck: both trucks go out,
+    although one could serve both for one fixed cost. PyVRP cannot say this: OR-Tools
+    plans."""
+    stops = [
+        stop_at("a", 1.0, 0.0, 100.0, vehicle_id="t1"),
+        stop_at("b", 1.0, 0.1, 100.0, vehicle_id="t2"),
+    ]
+    problem = make_problem(stops, [truck("t1", fixed_cost=50.0), truck("t2", fixed_cost=50.0)])
+    result = solve(problem, time_limit_s=3, seed=1)
+    check_plan(problem, result)
+    assert result.solver.startswith("ortools ")
+    on = {stop_id: route.vehicle_id for route in result.routes for stop_id in route.stop_ids}
+    assert on == {"a": "t1", "b": "t2"}
