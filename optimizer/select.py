@@ -88,6 +88,7 @@ class Candidate:
     calendar_due: bool | None = None
     """None: collected by need; True: its promised day is today; False: promised another day."""
     waste_stream: str | None = None
+    """Its truck's outings are per stream (None: it takes no part in a stream's look-ahead)."""
 
 
 @dataclass(frozen=True)
