@@ -16,7 +16,7 @@ departure, so their times stay as they were.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from optimizer.check import check
@@ -90,9 +90,11 @@ def add(
     stop_id: str,
     fixed: Fixed,
     not_before_s: int = 0,
+    closed: Collection[int] = (),
 ) -> list[Tour]:
     """The tours with the stop inserted where it costs least and every route stays
-    feasible, reached no earlier than `not_before_s` (now, during the day)."""
+    feasible, reached no earlier than `not_before_s` (now, during the day), on no vehicle
+    of `closed` (broken down)."""
     node = _node(problem, stop_id)
     if any(node in tour.sites for tour in tours):
         raise AmendError(f"{stop_id} is already on a route")
@@ -101,7 +103,7 @@ def add(
     stop = problem.stops[node - problem.first_stop]
     best: tuple[float, Tour] | None = None
     for v, vehicle in enumerate(problem.vehicles):
-        if not vehicle.accepts(stop):
+        if v in closed or not vehicle.accepts(stop):
             continue
         tour = by_vehicle.get(v, Tour(v, ()))
         before = _cost(scheduler, tour)
@@ -177,18 +179,42 @@ def insert_urgent(
     stop_ids: Sequence[str],
     fixed: Fixed,
     not_before_s: int = 0,
+    closed: Collection[int] = (),
 ) -> tuple[list[Tour], list[str]]:
-    """The tours with as many of the stops as fit, most constrained first; and those that
-    fit nowhere (they stay omitted, with their reasons, for the dispatcher)."""
+    """The tours with as many of the stops as fit, most constrained first, on no vehicle
+    of `closed`; and those that fit nowhere (they stay omitted, with their reasons, for the
+    dispatcher)."""
     windows = {s.id: (len(s.windows) or 99, len(s.forbidden)) for s in problem.stops}
     order = sorted(stop_ids, key=lambda s: windows.get(s, (99, 0)))
     current, unplaced = list(tours), []
     for stop_id in order:
         try:
-            current = add(problem, matrices, current, stop_id, fixed, not_before_s)
+            current = add(problem, matrices, current, stop_id, fixed, not_before_s, closed)
         except AmendError:
             unplaced.append(stop_id)
     return current, unplaced
+
+
+def break_down(
+    problem: Problem, tours: Sequence[Tour], vehicle: int, fixed: Fixed
+) -> tuple[list[Tour], list[str]]:
+    """The tours with the vehicle's route cut after what it has done, and the stops it will
+    not reach (to insert elsewhere). Its load is counted as unloaded where the route was to
+    unload last: the model has no towing."""
+    tour = next((t for t in tours if t.vehicle == vehicle), None)
+    if tour is None:
+        return list(tours), []
+    done = fixed.get(vehicle, 0)
+    left = [
+        problem.stops[s - problem.first_stop].id
+        for s in tour.sites[done:]
+        if s >= problem.first_stop
+    ]
+    sites = tour.sites[:done]
+    if sites and sites[-1] >= problem.first_stop and tour.sites[-1] < problem.first_stop:
+        sites += (tour.sites[-1],)  # it was to unload there before going home
+    rest = [t for t in tours if t.vehicle != vehicle]
+    return ([*rest, _rebreak(tour, sites, done)] if sites else rest), left
 
 
 def served_stops(result: Result, fixed_by_vehicle: Mapping[str, int]) -> set[str]:

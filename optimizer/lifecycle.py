@@ -5,7 +5,9 @@ rebuilt from what it was made of (its stops, stored with it, and today's fleet),
 `amend`, checked, stored, and the change logged in `plan_changes` with the versions before
 and after. A change the plan cannot take raises `AmendError` and stores nothing. What a
 route has done is fixed: the visits up to its last stop a driver has reported on, and any
-visit due before `now`. Locked stops may not be removed or moved.
+visit due before `now`. Locked stops may not be removed or moved. A truck that breaks down
+keeps what it has done; the stops it will not reach are inserted into the other running
+routes as urgent ones, and it takes no new stop that day.
 
 Drivers report a stop once per plan (`report_stop`); the same report again changes nothing,
 a different one for the same stop is refused. A stop reported done is also recorded as a
@@ -22,7 +24,15 @@ from typing import Literal
 import psycopg
 from psycopg.types.json import Jsonb
 
-from optimizer.amend import AmendError, add, insert_urgent, move, plan_of, remove
+from optimizer.amend import (
+    AmendError,
+    add,
+    break_down,
+    insert_urgent,
+    move,
+    plan_of,
+    remove,
+)
 from optimizer.geo import TravelMatrices
 from optimizer.problem import Problem
 from optimizer.result import Result
@@ -31,7 +41,7 @@ from optimizer.store import load_fleet, save_plan, stop_of_bin, stops_from_docum
 from optimizer.tour import Tour
 
 SKIP_REASONS = ("blocked", "not put out", "inaccessible", "contaminated")
-ChangeKind = Literal["add", "remove", "move", "lock", "unlock", "urgent"]
+ChangeKind = Literal["add", "remove", "move", "lock", "unlock", "urgent", "breakdown"]
 
 
 @dataclass(frozen=True)
@@ -41,15 +51,19 @@ class Change:
     kind: ChangeKind
     bin_ids: tuple[str, ...]
     vehicle_id: str | None = None
-    """For "move": the route the stop goes to."""
+    """For "move": the route the stop goes to; for "breakdown": the truck that broke down."""
     position: int | None = None
     """For "move": its place among the route's visits (0: first)."""
     by: str = ""
     note: str = ""
 
     def __post_init__(self) -> None:
-        if self.kind not in ("add", "remove", "move", "lock", "unlock", "urgent"):
+        if self.kind not in ("add", "remove", "move", "lock", "unlock", "urgent", "breakdown"):
             raise ValueError(f"unknown change {self.kind!r}")
+        if self.kind == "breakdown":
+            if self.vehicle_id is None or self.bin_ids:
+                raise ValueError("breakdown names the vehicle and no bins")
+            return
         if not self.bin_ids:
             raise ValueError("a change names at least one bin")
         if self.kind != "urgent" and len(self.bin_ids) != 1:
@@ -148,6 +162,10 @@ def change_plan(
     """Apply a change to the latest plan of the date; the id of the new version."""
     stored = load_plan(conn, latest_plan(conn, plan_date), settings, now)
     problem, tours, locked = stored.problem, stored.tours, set(stored.locked)
+    vehicles = {vehicle.id: v for v, vehicle in enumerate(problem.vehicles)}
+    closed = {vehicles[v] for v in broken_down(conn, plan_date) if v in vehicles}
+    if change.vehicle_id is not None and change.vehicle_id in broken_down(conn, plan_date):
+        raise AmendError(f"{change.vehicle_id} has broken down today")
     removed: set[str] = set()
     if change.kind in ("remove", "move") and change.bin_ids[0] in locked:
         raise AmendError(f"{change.bin_ids[0]} is locked: unlock it first")
@@ -161,10 +179,18 @@ def change_plan(
     now_s = round((now - problem.day_start).total_seconds())
     unplaced: list[str] = []
     if change.kind == "add":
-        tours = add(problem, matrices, tours, change.bin_ids[0], stored.fixed, now_s)
+        tours = add(problem, matrices, tours, change.bin_ids[0], stored.fixed, now_s, closed)
     elif change.kind == "urgent":
         tours, unplaced = insert_urgent(
-            problem, matrices, tours, change.bin_ids, stored.fixed, now_s
+            problem, matrices, tours, change.bin_ids, stored.fixed, now_s, closed
+        )
+    elif change.kind == "breakdown":
+        if change.vehicle_id not in vehicles:
+            raise AmendError(f"no vehicle {change.vehicle_id!r}")
+        broken = vehicles[change.vehicle_id]
+        tours, stranded = break_down(problem, tours, broken, stored.fixed)
+        tours, unplaced = insert_urgent(
+            problem, matrices, tours, stranded, stored.fixed, now_s, closed | {broken}
         )
     elif change.kind == "remove":
         tours = remove(problem, tours, change.bin_ids[0], stored.fixed)
@@ -179,6 +205,15 @@ def change_plan(
     result = plan_of(problem, matrices, tours, f"amended from version {stored.version}",
                      frozenset(removed))  # fmt: skip
     return _store_version(conn, plan_date, stored, problem, result, locked, change, unplaced)
+
+
+def broken_down(conn: psycopg.Connection, plan_date: date) -> set[str]:
+    """The vehicles reported broken down on the date."""
+    rows = conn.execute(
+        "SELECT detail->>'vehicle' FROM plan_changes WHERE plan_date = %s AND kind = 'breakdown'",
+        (plan_date,),
+    ).fetchall()
+    return {row[0] for row in rows}
 
 
 def _store_version(

@@ -145,3 +145,46 @@ def test_a_new_plan_from_scratch_keeps_the_locked_stops(
         "SELECT site_id FROM plan_stops WHERE plan_id = %s AND locked ORDER BY site_id", (again,)
     ).fetchall()
     assert locked == [("b0",), ("extra",)]
+
+
+def test_a_truck_breaks_down_and_its_stops_go_to_the_others(
+    db: psycopg.Connection,
+    add_depot: AddRow,
+    add_vehicle: AddRow,
+    add_bin: AddRow,
+    settings: PlannerSettings,
+) -> None:
+    """Two roomy trucks, four bins. The truck on the road empties its first bin and breaks
+    down: that visit stays, its other bins go to the other truck, which takes nothing more
+    that day; and the change is logged."""
+    add_depot()
+    add_vehicle("t1", capacity_l=3000.0)
+    add_vehicle("t2", capacity_l=3000.0)
+    for i in range(4):
+        add_bin(f"b{i}", 1.0 + i * 0.5, (-1) ** i * 1.0, [(T, 75.0)], 400.0)
+    add_bin("extra", 1.2, 0.2, [(T, 20.0)], 400.0)
+    planned = plan_day(db, DAY, settings).plan_id
+    stops = _stops(db, planned)
+    broken, first = stops[0][0], stops[0]
+    report_stop(db, planned, first[2], "done", first[3])
+    now = first[3] + timedelta(seconds=1)
+    change = Change("breakdown", (), vehicle_id=broken, by="dispatch")
+    after_id = change_plan(db, DAY, change, settings, now)
+    after = _stops(db, after_id)
+    assert [row for row in after if row[0] == broken] == [first]
+    assert {row[2] for row in after} == {f"b{i}" for i in range(4)}
+    assert all(row[3] > now for row in after if row[0] != broken)
+    logged = db.execute("SELECT kind, detail->>'vehicle' FROM plan_changes").fetchall()
+    assert logged == [("breakdown", broken)]
+    added = change_plan(db, DAY, Change("add", ("extra",)), settings, now)
+    other = "t2" if broken == "t1" else "t1"
+    assert [row[0] for row in _stops(db, added) if row[2] == "extra"] == [other]
+    with pytest.raises(AmendError, match="broken down"):
+        change_plan(db, DAY, Change("move", ("extra",), broken, 1), settings, now)
+
+
+def test_a_breakdown_names_the_vehicle_only() -> None:
+    with pytest.raises(ValueError, match="vehicle and no bins"):
+        Change("breakdown", ("b0",), vehicle_id="t1")
+    with pytest.raises(ValueError, match="vehicle and no bins"):
+        Change("breakdown", ())
