@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
-from api.routes import bins, health, plans
+from api import problems
+from api.routes import bins, driving, health, plans
 from api.settings import ApiSettings
 from curbside import migrate
 
@@ -35,6 +36,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    for module in (health, bins, plans):
+    for module in (health, bins, plans, driving):
         app.include_router(module.router)
+    problems.install(app)
     return app

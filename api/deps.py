@@ -1,13 +1,16 @@
-"""FastAPI dependencies: a database connection from the pool opened in the lifespan."""
+"""FastAPI dependencies: a database connection from the pool opened in the lifespan, and
+the API key a request carries (`require`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 import psycopg
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from psycopg_pool import ConnectionPool
+
+from api.keys import ApiKey, find_key
 
 
 def get_conn(request: Request) -> Iterator[psycopg.Connection]:
@@ -17,3 +20,31 @@ def get_conn(request: Request) -> Iterator[psycopg.Connection]:
 
 
 Conn = Annotated[psycopg.Connection, Depends(get_conn)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.headers.get("x-api-key")
+
+
+def require(*roles: str) -> Callable[..., ApiKey]:
+    """A dependency admitting a live key of one of `roles` (or admin): 401 without a key or
+    with an unknown or revoked one, 403 with a key of another role."""
+
+    def check(request: Request, conn: Conn) -> ApiKey:
+        token = _bearer(request)
+        found = None if token is None else find_key(conn, token)
+        if found is None:
+            raise HTTPException(
+                401,
+                "an API key is needed: Authorization: Bearer <key>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not found.allows(*roles):
+            raise HTTPException(403, f"a {found.role} key may not do this")
+        return found
+
+    return check

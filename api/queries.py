@@ -85,3 +85,31 @@ def plan(conn: psycopg.Connection, plan_date: date, version: int | None) -> sche
         routes=[schemas.Route(**route, stops=stops[route["vehicle_id"]]) for route in routes],
         omitted=[schemas.Omission(**row) for row in omitted],
     )
+
+
+def stop_reports(conn: psycopg.Connection, plan_id: int) -> dict[str, tuple[str, str | None]]:
+    """Each reported bin of the plan: its status and skip reason."""
+    rows = conn.execute(
+        "SELECT bin_id, status, reason FROM stop_reports WHERE plan_id = %s", (plan_id,)
+    ).fetchall()
+    return {bin_id: (status, reason) for bin_id, status, reason in rows}
+
+
+def vehicle_of_stop(conn: psycopg.Connection, plan_id: int, bin_id: str) -> str | None:
+    """The vehicle whose route in the plan collects the bin, if any."""
+    row = conn.execute(
+        "SELECT vehicle_id FROM plan_stops WHERE plan_id = %s AND site_id = %s AND kind = 'bin'",
+        (plan_id, bin_id),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def version_of(conn: psycopg.Connection, plan_id: int) -> tuple[int, list[str]]:
+    """A plan's version, and the urgent bins its change could not place."""
+    row = conn.execute(
+        "SELECT p.version, c.detail->'unplaced' FROM plans AS p "
+        "LEFT JOIN plan_changes AS c ON c.to_plan = p.id WHERE p.id = %s",
+        (plan_id,),
+    ).fetchone()
+    assert row is not None  # the plan was just stored
+    return int(row[0]), list(row[1] or [])

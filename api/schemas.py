@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Bin(BaseModel):
@@ -71,3 +72,56 @@ class Health(BaseModel):
     status: str
     database: str
     timescaledb: str | None
+
+
+class DriverStop(Stop):
+    report: str | None
+    """"done" or "skipped" once the driver has reported on the stop (bins only)."""
+    skip_reason: str | None
+
+
+class DriverRoute(BaseModel):
+    """A vehicle's route in the latest plan of a day, with what its driver has reported."""
+
+    plan_id: int
+    plan_date: date
+    version: int
+    vehicle_id: str
+    distance_m: float
+    duration_s: float
+    stops: list[DriverStop]
+
+
+class StopReport(BaseModel):
+    """A driver's word on a stop: done, or skipped with one of the reasons."""
+
+    status: Literal["done", "skipped"]
+    reason: Literal["blocked", "not put out", "inaccessible", "contaminated"] | None = None
+    note: str = Field(default="", max_length=1000)
+    reported_at: datetime | None = None
+    """When it happened (default: when the report arrives)."""
+
+
+class ReportStored(BaseModel):
+    plan_id: int
+    bin_id: str
+    stored: bool
+    """False: the same report was there already (a retry), and nothing changed."""
+
+
+class PlanChange(BaseModel):
+    """A dispatcher's change of a day's plan."""
+
+    kind: Literal["add", "remove", "move", "lock", "unlock", "urgent", "breakdown"]
+    bin_ids: list[str] = Field(default_factory=list, max_length=500)
+    vehicle_id: str | None = None
+    position: int | None = Field(default=None, ge=0)
+    note: str = Field(default="", max_length=1000)
+
+
+class PlanVersion(BaseModel):
+    plan_id: int
+    plan_date: date
+    version: int
+    unplaced: list[str]
+    """Urgent bins that fit on no route: they stay omitted, with their reasons."""

@@ -158,6 +158,36 @@ def cmd_holidays(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    import psycopg
+
+    import api
+    from api.keys import create_key, list_keys, revoke_key
+
+    settings = load(api.ApiSettings, args.env_file)
+    migrate.upgrade(settings.dsn)
+    with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        if args.action == "create":
+            record, key = create_key(conn, args.name, args.role, args.vehicle)
+            _say(f"key {record.id} ({record.role}) for {record.name}; it is shown only now:")
+            print(key)
+        elif args.action == "revoke":
+            if not revoke_key(conn, args.id):
+                raise ValueError(f"no live key {args.id}")
+            _say(f"key {args.id} revoked")
+        else:
+            keys = list_keys(conn, args.all)
+            rows = [
+                [str(k.id), k.role, k.name, k.vehicle_id or "", f"{k.created_at:%Y-%m-%d}",
+                 "revoked" if k.revoked_at else "live"]
+                for k in keys
+            ]  # fmt: skip
+            headers = ["id", "role", "name", "vehicle", "created", "state"]
+            for line in _table(headers, rows) if rows else ["no keys"]:
+                print(line)
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     if args.action == "score":
         return _simulate_score(args)
@@ -522,6 +552,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="score: fixed, threshold-X (X in %%), curbside (default: fixed threshold-70 "
         "curbside); a city of 2,000 bins unless --bins says otherwise",
     )
+    keys = add("keys", cmd_keys, "API keys with roles: create, list, revoke")
+    keys_actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    key_create = keys_actions.add_parser(
+        "create",
+        help="create a key and print it (shown once; only its hash is kept)",
+        description="Create an API key. Roles: admin, dispatcher, driver, gateway; a driver's "
+        "key may be tied to a vehicle, whose route alone it can read and report on.",
+    )
+    key_create.add_argument(
+        "--role", required=True, choices=["admin", "dispatcher", "driver", "gateway"]
+    )
+    key_create.add_argument("--name", required=True, help="who or what uses it")
+    key_create.add_argument("--vehicle", help="a driver's vehicle")
+    key_revoke = keys_actions.add_parser("revoke", help="revoke a key at once")
+    key_revoke.add_argument("id", type=int, help="the key's number (keys list)")
+    key_list = keys_actions.add_parser("list", help="show the keys (never the keys themselves)")
+    key_list.add_argument("--all", action="store_true", help="revoked keys too")
     holidays = add("holidays", cmd_holidays, "public holidays: no collection, calendar moved")
     holidays_actions = holidays.add_subparsers(dest="action", required=True, metavar="ACTION")
     holiday_add = holidays_actions.add_parser(

@@ -10,8 +10,8 @@ from curbside.cli import build_parser, main
 from ingest import Message, load_registry, process, write_batch
 
 COMMANDS = [
-    "services", "db", "ingest", "api", "plan", "holidays", "simulate", "devices", "rejects",
-    "up", "down", "status",
+    "services", "db", "ingest", "api", "plan", "holidays", "keys", "simulate", "devices",
+    "rejects", "up", "down", "status",
 ]  # fmt: skip
 
 
@@ -76,6 +76,27 @@ def test_devices_import_registers_a_file(
     assert main(["devices", "import", str(DATA / "devices.geojson")]) == 0
     assert "bins: 0 new, 0 updated; devices: 0 new, 0 updated" in capsys.readouterr().out
     assert db.execute("SELECT count(*) FROM devices").fetchone() == (2,)
+
+
+def test_keys_are_created_listed_and_revoked(
+    db: psycopg.Connection, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key is printed once and stored only as a hash; revoking it twice is refused."""
+    assert main(["keys", "create", "--role", "dispatcher", "--name", "Desk"]) == 0
+    key = capsys.readouterr().out.splitlines()[-1]
+    assert key.startswith("cs_")
+    stored = db.execute("SELECT key_hash FROM api_keys").fetchone()
+    assert stored is not None
+    assert key.encode() not in bytes(stored[0])
+    assert main(["keys", "create", "--role", "gateway", "--name", "G", "--vehicle", "t9"]) == 1
+    assert "only a driver's key is tied to a vehicle" in capsys.readouterr().err
+    assert main(["keys", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].split() == ["id", "role", "name", "vehicle", "created", "state"]
+    assert listed[-1].split()[:3] == ["1", "dispatcher", "Desk"]
+    assert main(["keys", "revoke", "1"]) == 0
+    assert main(["keys", "revoke", "1"]) == 1
+    assert "no live key 1" in capsys.readouterr().err
 
 
 def test_holidays_are_added_listed_and_removed(

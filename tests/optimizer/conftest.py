@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import psycopg
 import pytest
 
 from optimizer import (
@@ -130,70 +129,3 @@ def van() -> Callable[..., Vehicle]:
 def fast() -> SolveParams:
     """OR-Tools stopping after a fixed number of solutions: quick and repeatable."""
     return SolveParams(backend="ortools", ortools=OrtoolsParams(solution_limit=200))
-
-
-@pytest.fixture
-def add_bin(db: psycopg.Connection) -> Callable[..., None]:
-    """`add_bin(id, north_km, east_km, readings=[(measured_at, fill_pct)], volume_l=1000,
-    stream="residual")`: a bin near the depot in the database, with its readings."""
-
-    def add(
-        bin_id: str,
-        north_km: float,
-        east_km: float,
-        readings: Sequence[tuple[datetime, float | None]] = (),
-        volume_l: float = 1000.0,
-        stream: str = "residual",
-    ) -> None:
-        db.execute(
-            "INSERT INTO bins (id, lat, lon, waste_stream, volume_l, empty_distance_mm,"
-            " full_distance_mm) VALUES (%s, %s, %s, %s, %s, 1500, 200)",
-            (bin_id, DEPOT_LAT + north_km * KM_LAT, DEPOT_LON + east_km * KM_LON, stream, volume_l),
-        )
-        with db.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO readings (device_id, bin_id, measured_at, received_at, fill_pct,"
-                " distance_mm) VALUES (%s, %s, %s, %s, %s, 800)",
-                [(f"dev-{bin_id}", bin_id, at, at, fill) for at, fill in readings],
-            )
-
-    return add
-
-
-@pytest.fixture
-def add_depot(db: psycopg.Connection) -> Callable[..., None]:
-    """`add_depot(id="depot", north_km=0, east_km=0)`: a depot in the database."""
-
-    def add(depot_id: str = "depot", north_km: float = 0.0, east_km: float = 0.0) -> None:
-        db.execute(
-            "INSERT INTO depots (id, name, lat, lon) VALUES (%s, %s, %s, %s)",
-            (
-                depot_id,
-                f"Depot {depot_id}",
-                DEPOT_LAT + north_km * KM_LAT,
-                DEPOT_LON + east_km * KM_LON,
-            ),
-        )
-
-    return add
-
-
-@pytest.fixture
-def add_vehicle(db: psycopg.Connection) -> Callable[..., None]:
-    """`add_vehicle(id, capacity_l=1000, depot="depot", shift=("06:00", "14:00"), streams=())`."""
-
-    def add(
-        vehicle_id: str,
-        capacity_l: float = 1000.0,
-        depot: str = "depot",
-        shift: tuple[str, str] = ("06:00", "14:00"),
-        streams: Sequence[str] = (),
-        cost_per_km: float = 1.0,
-    ) -> None:
-        db.execute(
-            "INSERT INTO vehicles (id, depot_id, capacity_l, capacity_kg, shift_start, shift_end,"
-            " cost_per_km, waste_streams) VALUES (%s, %s, %s, 10000, %s, %s, %s, %s)",
-            (vehicle_id, depot, capacity_l, shift[0], shift[1], cost_per_km, list(streams)),
-        )
-
-    return add

@@ -1,0 +1,47 @@
+"""Errors as problem details (RFC 9457): `application/problem+json` with `type`, `title`,
+`status` and `detail`; a request that fails validation also lists its `errors`."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+MEDIA_TYPE = "application/problem+json"
+
+
+def problem(status: int, detail: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    body = problem(exc.status_code, str(exc.detail))
+    return JSONResponse(body, exc.status_code, headers=exc.headers, media_type=MEDIA_TYPE)
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"where": ".".join(str(part) for part in e["loc"]), "problem": e["msg"]}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['where']}: {e['problem']}" for e in errors)
+    body = problem(422, detail or "the request is not valid", errors=errors)
+    return JSONResponse(body, 422, media_type=MEDIA_TYPE)
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error of `app` as problem details."""
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid)

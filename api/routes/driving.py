@@ -1,0 +1,103 @@
+"""Drivers' routes and reports, and dispatchers' changes of a day's plan (API keys)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+
+from api import queries, schemas
+from api.deps import Conn, require
+from api.keys import ApiKey
+from optimizer import PlannerSettings
+from optimizer.amend import AmendError
+from optimizer.lifecycle import Change, change_plan, report_stop
+
+router = APIRouter(prefix="/v1", tags=["drivers and dispatchers"])
+Crew = Annotated[ApiKey, Depends(require("driver", "dispatcher"))]
+Dispatcher = Annotated[ApiKey, Depends(require("dispatcher"))]
+
+
+def _own_vehicle(key: ApiKey, vehicle_id: str) -> None:
+    if key.vehicle_id is not None and key.vehicle_id != vehicle_id:
+        raise HTTPException(403, f"this key is for vehicle {key.vehicle_id}'s route")
+
+
+@router.get("/routes/{plan_date}/{vehicle_id}")
+def get_route(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> schemas.DriverRoute:
+    """The vehicle's route in the day's latest plan, with the reports made on it."""
+    _own_vehicle(key, vehicle_id)
+    found = queries.plan(conn, plan_date, None)
+    if found is None:
+        raise HTTPException(404, f"no plan for {plan_date}")
+    route = next((r for r in found.routes if r.vehicle_id == vehicle_id), None)
+    if route is None:
+        raise HTTPException(404, f"{vehicle_id} has no route on {plan_date}")
+    reports = queries.stop_reports(conn, found.id)
+    stops = [
+        schemas.DriverStop(
+            **stop.model_dump(),
+            report=reports.get(stop.site_id, (None, None))[0] if stop.kind == "bin" else None,
+            skip_reason=reports.get(stop.site_id, (None, None))[1] if stop.kind == "bin" else None,
+        )
+        for stop in route.stops
+    ]
+    return schemas.DriverRoute(
+        plan_id=found.id,
+        plan_date=found.plan_date,
+        version=found.version,
+        vehicle_id=vehicle_id,
+        distance_m=route.distance_m,
+        duration_s=route.duration_s,
+        stops=stops,
+    )
+
+
+@router.put("/plans/{plan_id}/stops/{bin_id}/report", status_code=201)
+def put_report(
+    conn: Conn,
+    key: Crew,
+    plan_id: int,
+    bin_id: str,
+    report: schemas.StopReport,
+    response: Response,
+) -> schemas.ReportStored:
+    """Report a stop done or skipped (with a reason). The same report again changes
+    nothing (200); a different one for the same stop is refused (409)."""
+    vehicle = queries.vehicle_of_stop(conn, plan_id, bin_id)
+    if vehicle is None:
+        raise HTTPException(404, f"{bin_id} is not a stop of plan {plan_id}")
+    _own_vehicle(key, vehicle)
+    at = report.reported_at or datetime.now(UTC)
+    try:
+        stored = report_stop(conn, plan_id, bin_id, report.status, at, report.reason, report.note)
+    except AmendError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    if not stored:
+        response.status_code = 200
+    return schemas.ReportStored(plan_id=plan_id, bin_id=bin_id, stored=stored)
+
+
+@router.post("/plans/{plan_date}/changes", status_code=201)
+def post_change(
+    conn: Conn, key: Dispatcher, plan_date: date, change: schemas.PlanChange
+) -> schemas.PlanVersion:
+    """Change the day's latest plan; every change goes through the route engine's checker
+    and makes the next version. A change the plan cannot take is refused (409)."""
+    try:
+        wanted = Change(
+            change.kind, tuple(change.bin_ids), change.vehicle_id, change.position,
+            by=key.name, note=change.note,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    settings = PlannerSettings()
+    try:
+        plan_id = change_plan(conn, plan_date, wanted, settings, datetime.now(UTC))
+    except AmendError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    version, unplaced = queries.version_of(conn, plan_id)
+    return schemas.PlanVersion(
+        plan_id=plan_id, plan_date=plan_date, version=version, unplaced=unplaced
+    )
