@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 MEDIA_TYPE = "application/problem+json"
@@ -41,7 +42,18 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, 422, media_type=MEDIA_TYPE)
 
 
-def install(app: FastAPI) -> None:
-    """Answer every error of `app` as problem details."""
+def install(app: FastAPI, max_body_bytes: int) -> None:
+    """Answer every error of `app` as problem details, and refuse bodies larger than
+    `max_body_bytes` (by their Content-Length; one without it is read as usual)."""
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
+
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > max_body_bytes:
+            detail = f"the body is {length} bytes; at most {max_body_bytes} are accepted"
+            return JSONResponse(problem(413, detail), 413, media_type=MEDIA_TYPE)
+        return await call_next(request)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -125,3 +125,27 @@ class PlanVersion(BaseModel):
     version: int
     unplaced: list[str]
     """Urgent bins that fit on no route: they stay omitted, with their reasons."""
+
+
+class Uplink(BaseModel):
+    """One message as a gateway would publish it over MQTT: its topic and its JSON payload
+    (Curbside's canonical reading, a The Things Stack v3 or a ChirpStack v4 uplink)."""
+
+    topic: str = Field(min_length=1, max_length=500)
+    payload: dict[str, Any] | list[dict[str, Any]]
+    received_at: datetime | None = None
+    """When the gateway received it (default: when the request arrives)."""
+
+
+class UplinkBatch(BaseModel):
+    messages: list[Uplink] = Field(min_length=1, max_length=1000)
+
+
+class UplinkResult(BaseModel):
+    """What was stored, after the commit: a retry of the same batch stores no reading twice
+    (they come back as duplicates)."""
+
+    stored: int
+    duplicates: int
+    rejected: int
+    rejects_by_reason: dict[str, int]

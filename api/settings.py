@@ -10,3 +10,5 @@ class ApiSettings(ServiceSettings):
     api_port: int = 8000
     pool_min_size: int = 1
     pool_max_size: int = 10
+    max_body_bytes: int = 1_048_576
+    """Requests with a larger body (by their Content-Length) are refused with 413."""
