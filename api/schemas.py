@@ -149,3 +149,21 @@ class UplinkResult(BaseModel):
     duplicates: int
     rejected: int
     rejects_by_reason: dict[str, int]
+
+
+class ResidentPickup(BaseModel):
+    day: date
+    waste_stream: str
+    title: str
+    """The stream as residents know it, e.g. "Paper and cardboard"."""
+    bin_id: str
+    moved_from: date | None
+    """The public holiday whose collection moved to this day."""
+    planned: bool
+    """From a plan (a bin collected by need) rather than the weekly calendar."""
+
+
+class Pickups(BaseModel):
+    address: str | None
+    bin_ids: list[str]
+    pickups: list[ResidentPickup]

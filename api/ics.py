@@ -1,0 +1,84 @@
+"""Pickup calendars as iCalendar (RFC 5545): one all-day event per pickup, with a reminder
+the evening before.
+
+Each event's UID names the bin and the day the pickup was due before a holiday moved it, so
+a calendar app that subscribed sees a moved pickup as the same event on another day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from optimizer.pickups import Pickup
+
+STREAM_TITLES = {
+    "residual": "Residual waste",
+    "bio": "Organic waste",
+    "paper": "Paper and cardboard",
+    "packaging": "Packaging",
+    "glass": "Glass",
+    "litter": "Litter",
+}
+REMINDER = "-PT6H"
+"""Six hours before the pickup day begins: 18:00 the evening before."""
+
+
+def stream_title(stream: str) -> str:
+    return STREAM_TITLES.get(stream, stream.replace("_", " ").capitalize())
+
+
+def _text(value: str) -> str:
+    """A TEXT value escaped (RFC 5545, 3.3.11)."""
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """A content line folded at 75 octets, continuation lines starting with a space."""
+    encoded = line.encode()
+    if len(encoded) <= 75:
+        return line
+    parts, start, limit = [], 0, 75
+    while start < len(encoded):
+        end = min(start + limit, len(encoded))
+        while end < len(encoded) and (encoded[end] & 0xC0) == 0x80:  # inside a character
+            end -= 1
+        parts.append(encoded[start:end].decode())
+        start, limit = end, 74  # the leading space counts
+    return "\r\n ".join(parts)
+
+
+def pickup_calendar(pickups: Sequence[Pickup], name: str, stamp: datetime) -> str:
+    """The pickups as a VCALENDAR, lines ended by CRLF."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Curbside//Pickups//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_text(name)}",
+    ]
+    for pickup in pickups:
+        title = stream_title(pickup.waste_stream)
+        note = f"Put the {title.lower()} bin out the evening before."
+        if pickup.moved_from is not None:
+            note += f" Moved from {pickup.moved_from:%A %d %B} (a public holiday)."
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{pickup.bin_id}-{pickup.scheduled_day:%Y%m%d}@curbside",
+            f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}",
+            f"DTSTART;VALUE=DATE:{pickup.day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{pickup.day + timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{_text(title)}",
+            f"DESCRIPTION:{_text(note)}",
+            f"CATEGORIES:{_text(pickup.waste_stream)}",
+            "TRANSP:TRANSPARENT",
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"TRIGGER:{REMINDER}",
+            f"DESCRIPTION:{_text(title + ' collection tomorrow')}",
+            "END:VALARM",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)

@@ -1,0 +1,134 @@
+"""Residents: the next pickups at an address, as JSON or as a calendar feed (public)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from api import schemas
+from api.deps import Conn
+from api.ics import pickup_calendar, stream_title
+from optimizer.needs import BinInfo
+from optimizer.pickups import Pickup, load_pickups
+
+router = APIRouter(prefix="/v1", tags=["residents"])
+NEAR_M = 200.0
+"""A position finds the address of the nearest bin within this distance."""
+_BINS = "SELECT id, lat, lon, volume_l, waste_stream, schedule, round_weekday, address FROM bins"
+
+Street = Annotated[str | None, Query(min_length=1, max_length=200, description="e.g. Korenmarkt")]
+Number = Annotated[str | None, Query(min_length=1, max_length=20, description="e.g. 1 or 12b")]
+BinId = Annotated[str | None, Query(min_length=1, max_length=100)]
+Lat = Annotated[float | None, Query(ge=-90, le=90)]
+Lon = Annotated[float | None, Query(ge=-180, le=180)]
+Weeks = Annotated[int, Query(ge=1, le=26, description="how far ahead")]
+
+
+def _at_address(conn: Conn, address: str) -> list[tuple[BinInfo, str | None]]:
+    rows = conn.execute(f"{_BINS} WHERE lower(address) = lower(%s) ORDER BY id", (address,))
+    return [(BinInfo(*row[:7]), row[7]) for row in rows.fetchall()]
+
+
+def _bins(
+    conn: Conn,
+    street: str | None,
+    number: str | None,
+    bin_id: str | None,
+    lat: float | None,
+    lon: float | None,
+) -> tuple[str | None, list[BinInfo]]:
+    """The address asked for and its bins: by street and number, by a bin, or by position."""
+    given = [street is not None or number is not None, bin_id is not None]
+    given.append(lat is not None or lon is not None)
+    if sum(given) != 1:
+        raise HTTPException(422, "give street and number, or bin_id, or lat and lon")
+    if given[0]:
+        if street is None or number is None:
+            raise HTTPException(422, "give both street and number")
+        address = f"{street.strip()} {number.strip()}"
+        found = _at_address(conn, address)
+        if not found:
+            raise HTTPException(404, f"no bins registered at {address}")
+        return found[0][1], [info for info, _ in found]
+    if given[1]:
+        row = conn.execute(f"{_BINS} WHERE id = %s", (bin_id,)).fetchone()
+        if row is None:
+            raise HTTPException(404, f"no bin {bin_id!r}")
+    else:
+        if lat is None or lon is None:
+            raise HTTPException(422, "give both lat and lon")
+        row = conn.execute(
+            f"{_BINS} ORDER BY (lat - %s) ^ 2 + ((lon - %s) * cos(radians(%s))) ^ 2 LIMIT 1",
+            (lat, lon, lat),
+        ).fetchone()
+        if row is None or _metres(lat, lon, row[1], row[2]) > NEAR_M:
+            raise HTTPException(404, f"no bin within {NEAR_M:.0f} m of that position")
+    if row[7] is None:
+        return None, [BinInfo(*row[:7])]
+    return row[7], [info for info, _ in _at_address(conn, row[7])]
+
+
+def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    north = (lat2 - lat1) * 111_195
+    east = (lon2 - lon1) * 111_195 * math.cos(math.radians(lat1))
+    return math.hypot(north, east)
+
+
+def _pickups(conn: Conn, bins: list[BinInfo], weeks: int) -> list[Pickup]:
+    return load_pickups(conn, bins, date.today(), 7 * weeks)
+
+
+@router.get("/pickups")
+def get_pickups(
+    conn: Conn,
+    street: Street = None,
+    number: Number = None,
+    bin_id: BinId = None,
+    lat: Lat = None,
+    lon: Lon = None,
+    weeks: Weeks = 8,
+) -> schemas.Pickups:
+    """The next pickups at an address (street and house number), at a bin's address, or at
+    the address of the nearest bin to a position (within 200 m), by day."""
+    address, bins = _bins(conn, street, number, bin_id, lat, lon)
+    return schemas.Pickups(
+        address=address,
+        bin_ids=[b.id for b in bins],
+        pickups=[
+            schemas.ResidentPickup(
+                day=p.day,
+                waste_stream=p.waste_stream,
+                title=stream_title(p.waste_stream),
+                bin_id=p.bin_id,
+                moved_from=p.moved_from,
+                planned=p.planned,
+            )
+            for p in _pickups(conn, bins, weeks)
+        ],
+    )
+
+
+@router.get(
+    "/pickups.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}, "description": "an iCalendar feed"}},
+)
+def get_pickups_calendar(
+    conn: Conn,
+    street: Street = None,
+    number: Number = None,
+    bin_id: BinId = None,
+    lat: Lat = None,
+    lon: Lon = None,
+    weeks: Weeks = 8,
+) -> Response:
+    """The same pickups as an iCalendar feed to subscribe to: one all-day event each, a
+    reminder at 18:00 the evening before, stable event ids (a pickup a holiday moves stays
+    the same event)."""
+    address, bins = _bins(conn, street, number, bin_id, lat, lon)
+    name = f"Waste collection, {address or bins[0].id}"
+    text = pickup_calendar(_pickups(conn, bins, weeks), name, datetime.now(UTC))
+    return Response(text, media_type="text/calendar; charset=utf-8")

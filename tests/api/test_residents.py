@@ -1,0 +1,124 @@
+"""Tests of the residents' pickups: JSON and the iCalendar feed, read back with `icalendar`."""
+
+from datetime import date, timedelta
+
+import icalendar
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+TODAY = date.today()
+
+
+def _next(weekday: int) -> date:
+    """The first day from today that falls on `weekday` (0 is Monday)."""
+    return TODAY + timedelta(days=(weekday - TODAY.weekday()) % 7)
+
+
+MONDAY, WEDNESDAY = _next(0), _next(2)
+HOLIDAY = MONDAY + timedelta(days=7)
+"""The second Monday is a public holiday: its collection moves to the Tuesday."""
+
+
+@pytest.fixture
+def street(db: psycopg.Connection) -> None:
+    """Korenmarkt 1: residual on Mondays, paper on Wednesdays; a glass bank by need at
+    Veldstraat 9, planned for the Thursday."""
+    db.execute(
+        """INSERT INTO bins (id, lat, lon, address, waste_stream, volume_l, empty_distance_mm,
+                             full_distance_mm, schedule, round_weekday)
+           VALUES ('k1-rest', 51.05, 3.72, 'Korenmarkt 1', 'residual', 240, 1000, 200,
+                   'calendar', 0),
+                  ('k1-paper', 51.05, 3.72, 'Korenmarkt 1', 'paper', 240, 1000, 200,
+                   'calendar', 2),
+                  ('glass-9', 51.06, 3.73, 'Veldstraat 9', 'glass', 3000, 2000, 300,
+                   'need', NULL)"""
+    )
+    db.execute(
+        "INSERT INTO holidays (day, name, moved_to) VALUES (%s, 'Holiday', %s)",
+        (HOLIDAY, HOLIDAY + timedelta(days=1)),
+    )
+    db.execute("INSERT INTO depots (id, name, lat, lon) VALUES ('d', 'Depot', 51.0, 3.7)")
+    db.execute(
+        "INSERT INTO vehicles (id, depot_id, capacity_l, capacity_kg) VALUES ('c', 'd', 1e4, 1e4)"
+    )
+    thursday = _next(3)
+    db.execute(
+        "INSERT INTO plans (plan_date, version, solver, distance_m, duration_s)"
+        " VALUES (%s, 1, 'ortools', 1000, 3600)",
+        (thursday,),
+    )
+    db.execute("INSERT INTO plan_routes VALUES (1, 'c', 1000, 3600, 100)")
+    db.execute(
+        "INSERT INTO plan_stops VALUES (1, 'c', 1, 'bin', 'glass-9', %s, 100, 80)",
+        (f"{thursday}T08:00Z",),
+    )
+
+
+@pytest.mark.usefixtures("street")
+def test_pickups_by_address_follow_the_calendar_and_its_holiday(client: TestClient) -> None:
+    response = client.get("/v1/pickups?street=korenmarkt&number=1&weeks=2")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["address"] == "Korenmarkt 1"
+    got = [(p["day"], p["waste_stream"], p["moved_from"]) for p in body["pickups"]]
+    wanted = [
+        (str(MONDAY), "residual", None),
+        (str(WEDNESDAY), "paper", None),
+        (str(HOLIDAY + timedelta(days=1)), "residual", str(HOLIDAY)),
+        (str(WEDNESDAY + timedelta(days=7)), "paper", None),
+    ]
+    assert sorted(got) == sorted(w for w in wanted if w[0] < str(TODAY + timedelta(days=14)))
+
+
+@pytest.mark.usefixtures("street")
+def test_a_bin_by_need_shows_the_days_a_plan_collects_it(client: TestClient) -> None:
+    body = client.get("/v1/pickups?bin_id=glass-9").json()
+    assert body["address"] == "Veldstraat 9"
+    assert [(p["day"], p["planned"], p["title"]) for p in body["pickups"]] == [
+        (str(_next(3)), True, "Glass")
+    ]
+
+
+@pytest.mark.usefixtures("street")
+def test_the_calendar_feed_reads_back(client: TestClient) -> None:
+    response = client.get("/v1/pickups.ics?street=Korenmarkt&number=1&weeks=2")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    assert "\r\n" in response.text
+    feed = icalendar.Calendar.from_ical(response.text)
+    events = list(feed.walk("VEVENT"))
+    by_uid = {str(e["UID"]): e for e in events}
+    moved = by_uid[f"k1-rest-{HOLIDAY:%Y%m%d}@curbside"]  # named after the day it was due
+    assert moved.decoded("DTSTART") == HOLIDAY + timedelta(days=1)
+    assert "public holiday" in str(moved["DESCRIPTION"])
+    [alarm] = moved.walk("VALARM")
+    assert alarm.decoded("TRIGGER") == timedelta(hours=-6)
+    assert {str(e["SUMMARY"]) for e in events} == {"Residual waste", "Paper and cardboard"}
+    again = client.get("/v1/pickups.ics?street=Korenmarkt&number=1&weeks=2").text
+    assert {str(e["UID"]) for e in icalendar.Calendar.from_ical(again).walk("VEVENT")} == set(
+        by_uid
+    )
+
+
+@pytest.mark.usefixtures("street")
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("lat=51.0501&lon=3.7201", 200),  # about 13 m from Korenmarkt 1
+        ("lat=51.10&lon=3.72", 404),  # 5.5 km away
+        ("", 422),
+        ("street=Korenmarkt", 422),
+        ("street=Korenmarkt&number=1&bin_id=glass-9", 422),
+        ("street=Nowhere&number=3", 404),
+        ("bin_id=nope", 404),
+        ("street=Korenmarkt&number=1&weeks=27", 422),
+    ],
+)
+def test_finding_the_address(client: TestClient, query: str, status: int) -> None:
+    response = client.get(f"/v1/pickups?{query}")
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["address"] == "Korenmarkt 1"
+    else:
+        assert response.headers["content-type"] == "application/problem+json"
