@@ -167,3 +167,31 @@ class Pickups(BaseModel):
     address: str | None
     bin_ids: list[str]
     pickups: list[ResidentPickup]
+
+
+class BinToday(BaseModel):
+    bin_id: str
+    waste_stream: str
+    status: Literal["collected", "skipped", "planned", "not planned"]
+    """"planned": on today's plan, not yet reported; "not planned": not on it."""
+    reason: str | None
+    """Why a planned stop was skipped (blocked, not put out, inaccessible, contaminated)."""
+    at: datetime | None
+    """When it was reported, or when the truck is expected ("planned")."""
+
+
+class CollectedToday(BaseModel):
+    address: str | None
+    day: date
+    bins: list[BinToday]
+
+
+class NearbyContainer(BaseModel):
+    bin_id: str
+    address: str | None
+    lat: float
+    lon: float
+    waste_stream: str
+    distance_m: float
+    fill_pct: float | None
+    """The latest reading; None when the sensor has not reported."""

@@ -132,3 +132,76 @@ def get_pickups_calendar(
     name = f"Waste collection, {address or bins[0].id}"
     text = pickup_calendar(_pickups(conn, bins, weeks), name, datetime.now(UTC))
     return Response(text, media_type="text/calendar; charset=utf-8")
+
+
+@router.get("/collected")
+def get_collected(
+    conn: Conn,
+    street: Street = None,
+    number: Number = None,
+    bin_id: BinId = None,
+    lat: Lat = None,
+    lon: Lon = None,
+) -> schemas.CollectedToday:
+    """Was it collected today, and if not why: each bin at the address on today's latest
+    plan, as the drivers reported it (on that version or an earlier one of the day)."""
+    address, bins = _bins(conn, street, number, bin_id, lat, lon)
+    today = date.today()
+    rows = conn.execute(
+        "SELECT s.site_id, s.arrival_at, r.status, r.reason, r.reported_at "
+        "FROM plans AS p JOIN plan_stops AS s ON s.plan_id = p.id AND s.kind = 'bin' "
+        "LEFT JOIN stop_reports AS r ON r.bin_id = s.site_id "
+        "AND r.plan_id IN (SELECT id FROM plans WHERE plan_date = p.plan_date) "
+        "WHERE p.plan_date = %s AND s.site_id = ANY(%s) "
+        "AND p.version = (SELECT max(version) FROM plans WHERE plan_date = %s)",
+        (today, [b.id for b in bins], today),
+    ).fetchall()
+    on_plan = {row[0]: row[1:] for row in rows}
+    found = []
+    for info in bins:
+        if info.id not in on_plan:
+            found.append(schemas.BinToday(
+                bin_id=info.id, waste_stream=info.waste_stream, status="not planned",
+                reason=None, at=None,
+            ))  # fmt: skip
+            continue
+        arrival, status, reason, reported_at = on_plan[info.id]
+        found.append(schemas.BinToday(
+            bin_id=info.id, waste_stream=info.waste_stream,
+            status="collected" if status == "done" else status or "planned",
+            reason=reason, at=reported_at or arrival,
+        ))  # fmt: skip
+    return schemas.CollectedToday(address=address, day=today, bins=found)
+
+
+@router.get("/containers/nearest")
+def get_nearest(
+    conn: Conn,
+    waste_stream: Annotated[str, Query(min_length=1, max_length=50, description="e.g. glass")],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    below_pct: Annotated[float, Query(ge=0, le=100)] = 80.0,
+    limit: Annotated[int, Query(ge=1, le=20)] = 3,
+) -> list[schemas.NearbyContainer]:
+    """The nearest bins of a stream whose latest reading is below `below_pct` (a bin whose
+    sensor has not reported is left out: nobody knows it has room)."""
+    rows = conn.execute(
+        "SELECT b.id, b.address, b.lat, b.lon, b.waste_stream, r.fill_pct FROM bins AS b "
+        "JOIN LATERAL (SELECT fill_pct FROM readings WHERE readings.bin_id = b.id "
+        "  AND fill_pct IS NOT NULL ORDER BY measured_at DESC LIMIT 1) AS r ON true "
+        "WHERE b.waste_stream = %s AND r.fill_pct < %s "
+        "ORDER BY (b.lat - %s) ^ 2 + ((b.lon - %s) * cos(radians(%s))) ^ 2 LIMIT %s",
+        (waste_stream, below_pct, lat, lon, lat, limit),
+    ).fetchall()
+    return [
+        schemas.NearbyContainer(
+            bin_id=row[0],
+            address=row[1],
+            lat=row[2],
+            lon=row[3],
+            waste_stream=row[4],
+            distance_m=round(_metres(lat, lon, row[2], row[3]), 1),
+            fill_pct=row[5],
+        )
+        for row in rows
+    ]

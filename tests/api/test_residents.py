@@ -122,3 +122,59 @@ def test_finding_the_address(client: TestClient, query: str, status: int) -> Non
         assert response.json()["address"] == "Korenmarkt 1"
     else:
         assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.fixture
+def today_plan(db: psycopg.Connection) -> None:
+    """Today's plan collects both Korenmarkt bins; the driver skipped the paper bin."""
+    today = TODAY.isoformat()
+    db.execute(
+        "INSERT INTO plans (plan_date, version, solver, distance_m, duration_s)"
+        " VALUES (%s, 1, 'ortools', 1000, 3600)",
+        (today,),
+    )
+    plan_id = db.execute("SELECT max(id) FROM plans").fetchone()
+    assert plan_id is not None
+    db.execute("INSERT INTO plan_routes VALUES (%s, 'c', 1000, 3600, 100)", (plan_id[0],))
+    db.execute(
+        "INSERT INTO plan_stops VALUES (%s, 'c', 1, 'bin', 'k1-rest', %s, 50, 60),"
+        " (%s, 'c', 2, 'bin', 'k1-paper', %s, 100, 60)",
+        (plan_id[0], f"{today}T08:00Z", plan_id[0], f"{today}T08:10Z"),
+    )
+    db.execute(
+        "INSERT INTO stop_reports (plan_id, bin_id, status, reason, reported_at)"
+        " VALUES (%s, 'k1-paper', 'skipped', 'not put out', %s)",
+        (plan_id[0], f"{today}T08:11Z"),
+    )
+
+
+@pytest.mark.usefixtures("street", "today_plan")
+def test_was_my_street_collected_today(client: TestClient) -> None:
+    body = client.get("/v1/collected?street=Korenmarkt&number=1").json()
+    got = {b["bin_id"]: (b["status"], b["reason"]) for b in body["bins"]}
+    assert got == {"k1-rest": ("planned", None), "k1-paper": ("skipped", "not put out")}
+    glass = client.get("/v1/collected?bin_id=glass-9").json()["bins"]
+    assert [(b["status"], b["at"]) for b in glass] == [("not planned", None)]
+
+
+@pytest.mark.usefixtures("street")
+def test_the_nearest_glass_bank_with_room(client: TestClient, db: psycopg.Connection) -> None:
+    """Two glass banks: the nearer one is full, so the farther one is offered first."""
+    db.execute(
+        """INSERT INTO bins (id, lat, lon, waste_stream, volume_l, empty_distance_mm,
+                             full_distance_mm)
+           VALUES ('glass-near', 51.0501, 3.7201, 'glass', 3000, 2000, 300)"""
+    )
+    db.execute("INSERT INTO devices (id, sensor_model, bin_id) VALUES ('g1', 'x', 'glass-near')")
+    db.execute("INSERT INTO devices (id, sensor_model, bin_id) VALUES ('g9', 'x', 'glass-9')")
+    db.execute(
+        "INSERT INTO readings (device_id, bin_id, measured_at, received_at, fill_pct) VALUES"
+        " ('g1', 'glass-near', now(), now(), 95), ('g9', 'glass-9', now(), now(), 30)"
+    )
+    found = client.get("/v1/containers/nearest?waste_stream=glass&lat=51.05&lon=3.72").json()
+    assert [(c["bin_id"], c["fill_pct"]) for c in found] == [("glass-9", 30.0)]
+    assert 1000 < found[0]["distance_m"] < 1500
+    everything = client.get(
+        "/v1/containers/nearest?waste_stream=glass&lat=51.05&lon=3.72&below_pct=100"
+    ).json()
+    assert [c["bin_id"] for c in everything] == ["glass-near", "glass-9"]
