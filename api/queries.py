@@ -10,9 +10,19 @@ from psycopg.rows import dict_row
 
 from api import schemas
 
-_LATEST = """
+OFFLINE_AFTER = "26 hours"
+"""A sensor without a reading for this long is offline (as the forecasts call it stale)."""
+ALARM_WITHIN = "24 hours"
+"""A fire-risk or tilt event this recent is an alarm."""
+
+_LATEST = f"""
     SELECT b.id, b.lat, b.lon, b.address, b.waste_stream, b.volume_l,
-           r.fill_pct, r.measured_at, r.battery_pct
+           r.fill_pct, r.measured_at, r.battery_pct,
+           (r.measured_at IS NULL OR r.measured_at < now() - interval '{OFFLINE_AFTER}')
+               AS offline,
+           EXISTS (SELECT 1 FROM events AS e WHERE e.bin_id = b.id
+                   AND e.kind IN ('fire_risk', 'tilt')
+                   AND e.occurred_at > now() - interval '{ALARM_WITHIN}') AS alarm
     FROM bins b
     LEFT JOIN LATERAL (
         SELECT fill_pct, measured_at, battery_pct FROM readings
@@ -22,14 +32,21 @@ _LATEST = """
 
 
 def bins(
-    conn: psycopg.Connection, waste_stream: str | None, min_fill_pct: float | None
+    conn: psycopg.Connection,
+    waste_stream: str | None,
+    min_fill_pct: float | None,
+    offline: bool | None = None,
+    alarm: bool | None = None,
 ) -> list[schemas.Bin]:
-    """Bins with their latest reading, optionally filtered by stream and fill level."""
+    """Bins with their latest reading, optionally filtered by stream, fill level, sensor
+    offline and alarm."""
     query = f"""SELECT * FROM ({_LATEST}) latest
         WHERE (%(stream)s::text IS NULL OR waste_stream = %(stream)s)
           AND (%(min_fill)s::real IS NULL OR fill_pct >= %(min_fill)s)
+          AND (%(offline)s::bool IS NULL OR offline = %(offline)s)
+          AND (%(alarm)s::bool IS NULL OR alarm = %(alarm)s)
         ORDER BY id"""
-    params = {"stream": waste_stream, "min_fill": min_fill_pct}
+    params = {"stream": waste_stream, "min_fill": min_fill_pct, "offline": offline, "alarm": alarm}
     with conn.cursor(row_factory=dict_row) as cur:
         return [schemas.Bin(**row) for row in cur.execute(query, params)]
 

@@ -19,6 +19,10 @@ class Bin(BaseModel):
     """The latest fill level; None until the bin's sensor has reported."""
     measured_at: datetime | None
     battery_pct: float | None
+    offline: bool
+    """No reading for 26 hours (or none at all)."""
+    alarm: bool
+    """A fire-risk or tilt event in the last 24 hours."""
 
 
 class Reading(BaseModel):

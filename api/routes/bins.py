@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+import orjson
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from api import queries, schemas
 from api.deps import Conn
@@ -13,14 +14,50 @@ from api.deps import Conn
 router = APIRouter(prefix="/v1/bins", tags=["bins"])
 
 
+Stream = Annotated[str | None, Query(max_length=50)]
+MinFill = Annotated[float | None, Query(ge=0, le=100)]
+Offline = Annotated[bool | None, Query(description="sensor silent for 26 hours")]
+Alarm = Annotated[bool | None, Query(description="fire risk or tilt in the last 24 hours")]
+
+
 @router.get("")
 def list_bins(
     conn: Conn,
-    waste_stream: str | None = None,
-    min_fill_pct: Annotated[float | None, Query(ge=0, le=100)] = None,
+    waste_stream: Stream = None,
+    min_fill_pct: MinFill = None,
+    offline: Offline = None,
+    alarm: Alarm = None,
 ) -> list[schemas.Bin]:
-    """Every bin with its latest fill level, filtered by waste stream and minimum fill."""
-    return queries.bins(conn, waste_stream, min_fill_pct)
+    """Every bin with its latest fill level, filtered by waste stream, minimum fill, sensor
+    offline and alarm."""
+    return queries.bins(conn, waste_stream, min_fill_pct, offline, alarm)
+
+
+@router.get(
+    ".geojson",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON"}},
+)
+def bins_geojson(
+    conn: Conn,
+    waste_stream: Stream = None,
+    min_fill_pct: MinFill = None,
+    offline: Offline = None,
+    alarm: Alarm = None,
+) -> Response:
+    """The same bins as a GeoJSON FeatureCollection of points (RFC 7946: lon, lat)."""
+    found = queries.bins(conn, waste_stream, min_fill_pct, offline, alarm)
+    features = [
+        {
+            "type": "Feature",
+            "id": b.id,
+            "geometry": {"type": "Point", "coordinates": [b.lon, b.lat]},
+            "properties": b.model_dump(mode="json", exclude={"lat", "lon"}),
+        }
+        for b in found
+    ]
+    body = orjson.dumps({"type": "FeatureCollection", "features": features})
+    return Response(body, media_type="application/geo+json")
 
 
 @router.get("/{bin_id}")

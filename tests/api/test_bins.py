@@ -1,5 +1,6 @@
 """Tests of api/routes/bins.py."""
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -58,3 +59,45 @@ def test_health_reports_timescaledb(client: TestClient) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok"
     assert body["timescaledb"]
+
+
+@pytest.fixture
+def live_and_alarmed(db: psycopg.Connection, two_bins: None) -> None:
+    """bin-b's sensor reported a minute ago and tilted an hour ago; bin-a's last reading
+    is from 2026-11-26, more than 26 h before now."""
+    db.execute("INSERT INTO devices (id, sensor_model, bin_id) VALUES ('dev-b', 'x', 'bin-b')")
+    db.execute(
+        "INSERT INTO readings (device_id, bin_id, measured_at, received_at, fill_pct)"
+        " VALUES ('dev-b', 'bin-b', now() - interval '1 minute', now(), 35)"
+    )
+    db.execute(
+        "INSERT INTO events (device_id, bin_id, kind, occurred_at, value)"
+        " VALUES ('dev-b', 'bin-b', 'tilt', now() - interval '1 hour', 60)"
+    )
+
+
+@pytest.mark.usefixtures("live_and_alarmed")
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("offline=true", ["bin-a"]),
+        ("offline=false", ["bin-b"]),
+        ("alarm=true", ["bin-b"]),
+        ("alarm=false&waste_stream=residual", ["bin-a"]),
+    ],
+)
+def test_bins_offline_and_alarmed(client: TestClient, query: str, expected: list[str]) -> None:
+    assert [b["id"] for b in client.get(f"/v1/bins?{query}").json()] == expected
+
+
+@pytest.mark.usefixtures("live_and_alarmed")
+def test_bins_as_geojson(client: TestClient) -> None:
+    response = client.get("/v1/bins.geojson?alarm=true")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/geo+json"
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    [feature] = collection["features"]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [3.73, 51.06]}
+    assert (feature["id"], feature["properties"]["fill_pct"]) == ("bin-b", 35.0)
+    assert feature["properties"]["alarm"] is True
