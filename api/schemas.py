@@ -199,3 +199,20 @@ class NearbyContainer(BaseModel):
     distance_m: float
     fill_pct: float | None
     """The latest reading; None when the sensor has not reported."""
+
+
+class ResidentReport(BaseModel):
+    """A problem a resident reported; no personal data is kept."""
+
+    id: int
+    kind: str
+    description: str
+    lat: float
+    lon: float
+    bin_id: str | None
+    """The bin it concerns: named, or the nearest within 50 m."""
+    status: str
+    """"open"; "planned" once a plan collects its bin; "closed"."""
+    plan_id: int | None
+    created_at: datetime
+    photo_url: str | None

@@ -10,5 +10,6 @@ class ApiSettings(ServiceSettings):
     api_port: int = 8000
     pool_min_size: int = 1
     pool_max_size: int = 10
-    max_body_bytes: int = 1_048_576
-    """Requests with a larger body (by their Content-Length) are refused with 413."""
+    max_body_bytes: int = 6 * 1024 * 1024
+    """Requests with a larger body (by their Content-Length) are refused with 413; room for
+    a report's photo of up to 5 MiB."""

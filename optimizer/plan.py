@@ -11,6 +11,7 @@ import psycopg
 from optimizer.backends.ortools_params import OrtoolsParams
 from optimizer.needs import load_problem_by_need
 from optimizer.problem import Problem
+from optimizer.reports import mark_planned, open_urgent_bins
 from optimizer.settings import PlannerSettings
 from optimizer.solve import SolveParams, solve
 from optimizer.store import load_problem, save_plan, stop_of_bin
@@ -71,7 +72,8 @@ def plan_day(
 ) -> PlanSummary:
     """Compute and store the next version of the date's plan from what was known at `as_of`
     (default: now, or 18:00 the evening before for a day already begun or past). Stops a
-    dispatcher locked in the date's latest plan stay, each on its vehicle.
+    dispatcher locked in the date's latest plan stay, each on its vehicle; bins residents
+    reported overflowing or missed, still open, are required.
 
     Raises `PlanningError` when the database has no depot or no vehicles.
     """
@@ -85,6 +87,8 @@ def plan_day(
         problem = load_problem(conn, plan_date, settings, as_of)
     locks = locked_stops(conn, plan_date)
     problem = _with_locks(conn, problem, locks, settings)
+    reported = open_urgent_bins(conn)
+    problem = _with_required(conn, problem, reported, settings)
     result = solve(
         problem,
         time_limit_s=settings.time_limit_s,
@@ -101,6 +105,8 @@ def plan_day(
         "AND site_id = ANY(%s)",
         (plan_id, sorted(locks)),
     )
+    served = {stop_id for route in result.routes for stop_id in route.stop_ids}
+    mark_planned(conn, [b for b in reported if b in served], plan_id)
     row = conn.execute("SELECT version FROM plans WHERE id = %s", (plan_id,)).fetchone()
     assert row is not None  # save_plan just inserted it
     return PlanSummary(
@@ -139,4 +145,15 @@ def _with_locks(
     for bin_id, vehicle_id in locks.items():
         stop = stops.get(bin_id) or stop_of_bin(conn, bin_id, settings)
         stops[bin_id] = replace(stop, required=True, prize=0.0, vehicle_id=vehicle_id)
+    return replace(problem, stops=tuple(stops.values()))
+
+
+def _with_required(
+    conn: psycopg.Connection, problem: Problem, bin_ids: list[str], settings: PlannerSettings
+) -> Problem:
+    """The problem with these bins (residents reported them overflowing or missed) required."""
+    stops = {stop.id: stop for stop in problem.stops}
+    for bin_id in bin_ids:
+        stop = stops.get(bin_id) or stop_of_bin(conn, bin_id, settings)
+        stops[bin_id] = replace(stop, required=True, prize=0.0)
     return replace(problem, stops=tuple(stops.values()))

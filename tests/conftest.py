@@ -26,7 +26,7 @@ DATA_DIR = Path(__file__).parent / "data"
 # Tables emptied before each test that uses `db`; schema_migrations is kept.
 _TABLES = (
     "events, collections, device_assignments, plan_omissions, plan_stops, plan_routes, plans, "
-    "api_keys, vehicles, disposal_facilities, depots, holidays, "
+    "resident_reports, api_keys, vehicles, disposal_facilities, depots, holidays, "
     "ingest_rejects, readings, devices, bins"
 )
 
