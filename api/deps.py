@@ -48,3 +48,9 @@ def require(*roles: str) -> Callable[..., ApiKey]:
         return found
 
     return check
+
+
+def check_vehicle(key: ApiKey, vehicle_id: str) -> None:
+    """403 when the key is a driver's for another vehicle."""
+    if key.vehicle_id is not None and key.vehicle_id != vehicle_id:
+        raise HTTPException(403, f"this key is for vehicle {key.vehicle_id}'s route")

@@ -130,3 +130,18 @@ def version_of(conn: psycopg.Connection, plan_id: int) -> tuple[int, list[str]]:
     ).fetchone()
     assert row is not None  # the plan was just stored
     return int(row[0]), list(row[1] or [])
+
+
+def route_sites(conn: psycopg.Connection, plan_id: int, vehicle_id: str) -> list[dict[str, Any]]:
+    """A route's visits in order, each with where it is (a bin, a depot or a facility)."""
+    query = """
+        SELECT s.position, s.kind, s.site_id, s.arrival_at, s.load_after_l, s.expected_fill_pct,
+               coalesce(b.lat, d.lat, f.lat) AS lat, coalesce(b.lon, d.lon, f.lon) AS lon,
+               b.address, b.waste_stream
+        FROM plan_stops AS s
+        LEFT JOIN bins AS b ON s.kind = 'bin' AND b.id = s.site_id
+        LEFT JOIN depots AS d ON s.kind = 'depot' AND d.id = s.site_id
+        LEFT JOIN disposal_facilities AS f ON s.kind = 'disposal' AND f.id = s.site_id
+        WHERE s.plan_id = %s AND s.vehicle_id = %s ORDER BY s.position"""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, (plan_id, vehicle_id)).fetchall()

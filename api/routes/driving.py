@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response
 
 from api import queries, schemas
-from api.deps import Conn, require
+from api.deps import Conn, check_vehicle, require
 from api.keys import ApiKey
 from optimizer import PlannerSettings
 from optimizer.amend import AmendError
@@ -19,15 +19,10 @@ Crew = Annotated[ApiKey, Depends(require("driver", "dispatcher"))]
 Dispatcher = Annotated[ApiKey, Depends(require("dispatcher"))]
 
 
-def _own_vehicle(key: ApiKey, vehicle_id: str) -> None:
-    if key.vehicle_id is not None and key.vehicle_id != vehicle_id:
-        raise HTTPException(403, f"this key is for vehicle {key.vehicle_id}'s route")
-
-
 @router.get("/routes/{plan_date}/{vehicle_id}")
 def get_route(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> schemas.DriverRoute:
     """The vehicle's route in the day's latest plan, with the reports made on it."""
-    _own_vehicle(key, vehicle_id)
+    check_vehicle(key, vehicle_id)
     found = queries.plan(conn, plan_date, None)
     if found is None:
         raise HTTPException(404, f"no plan for {plan_date}")
@@ -68,7 +63,7 @@ def put_report(
     vehicle = queries.vehicle_of_stop(conn, plan_id, bin_id)
     if vehicle is None:
         raise HTTPException(404, f"{bin_id} is not a stop of plan {plan_id}")
-    _own_vehicle(key, vehicle)
+    check_vehicle(key, vehicle)
     at = report.reported_at or datetime.now(UTC)
     try:
         stored = report_stop(conn, plan_id, bin_id, report.status, at, report.reason, report.note)
