@@ -9,7 +9,17 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 from api import problems
-from api.routes import bins, dispatch, driving, health, plans, reports, residents, uplinks
+from api.routes import (
+    bins,
+    dispatch,
+    driving,
+    health,
+    opendata,
+    plans,
+    reports,
+    residents,
+    uplinks,
+)
 from api.settings import ApiSettings
 from curbside import migrate
 
@@ -36,7 +46,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    for module in (health, bins, plans, dispatch, driving, uplinks, residents, reports):
+    routers = (health, bins, plans, dispatch, driving, uplinks, residents, reports, opendata)
+    for module in routers:
         app.include_router(module.router)
     problems.install(app, settings.max_body_bytes)
     return app

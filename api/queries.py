@@ -145,3 +145,54 @@ def route_sites(conn: psycopg.Connection, plan_id: int, vehicle_id: str) -> list
         WHERE s.plan_id = %s AND s.vehicle_id = %s ORDER BY s.position"""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(query, (plan_id, vehicle_id)).fetchall()
+
+
+def containers(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """The containers collected by need (household bins, at people's addresses, are left
+    out), each with its latest reading, its last emptying and its recent alarms."""
+    query = f"""
+        SELECT b.id, b.lat, b.lon, b.waste_stream, b.volume_l, r.fill_pct, r.measured_at,
+               r.temperature_c,
+               (r.measured_at IS NULL OR r.measured_at < now() - interval '{OFFLINE_AFTER}')
+                   AS offline,
+               (SELECT max(collected_at) FROM collections AS c WHERE c.bin_id = b.id)
+                   AS last_emptied,
+               EXISTS (SELECT 1 FROM events AS e WHERE e.bin_id = b.id AND e.kind = 'fire_risk'
+                       AND e.occurred_at > now() - interval '{ALARM_WITHIN}') AS burning,
+               EXISTS (SELECT 1 FROM events AS e WHERE e.bin_id = b.id AND e.kind = 'tilt'
+                       AND e.occurred_at > now() - interval '{ALARM_WITHIN}') AS dropped
+        FROM bins AS b
+        LEFT JOIN LATERAL (
+            SELECT fill_pct, measured_at, temperature_c FROM readings
+            WHERE readings.bin_id = b.id ORDER BY measured_at DESC LIMIT 1
+        ) AS r ON true
+        WHERE b.schedule = 'need' ORDER BY b.id"""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query).fetchall()
+
+
+def daily_stats(conn: psycopg.Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """Per day and waste stream: bins reporting, their mean fill, and emptyings."""
+    query = """
+        WITH fill AS (
+            SELECT date_trunc('day', r.measured_at, 'UTC')::date AS day, b.waste_stream,
+                   count(DISTINCT r.bin_id) AS bins_reporting, avg(r.fill_pct) AS mean_fill_pct
+            FROM readings AS r JOIN bins AS b ON b.id = r.bin_id
+            WHERE r.measured_at >= %(start)s AND r.measured_at < %(end)s
+            GROUP BY 1, 2
+        ), emptied AS (
+            SELECT date_trunc('day', c.collected_at, 'UTC')::date AS day, b.waste_stream,
+                   count(*) AS collections
+            FROM collections AS c JOIN bins AS b ON b.id = c.bin_id
+            WHERE c.collected_at >= %(start)s AND c.collected_at < %(end)s
+            GROUP BY 1, 2
+        )
+        SELECT coalesce(f.day, e.day) AS day, coalesce(f.waste_stream, e.waste_stream)
+                   AS waste_stream,
+               coalesce(f.bins_reporting, 0) AS bins_reporting,
+               round(f.mean_fill_pct::numeric, 1)::float AS mean_fill_pct,
+               coalesce(e.collections, 0) AS collections
+        FROM fill AS f FULL JOIN emptied AS e USING (day, waste_stream)
+        ORDER BY 1, 2"""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, {"start": start, "end": end}).fetchall()
