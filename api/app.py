@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from psycopg_pool import ConnectionPool
 
 from api import problems
+from api.ratelimit import RateLimiter
 from api.routes import (
     bins,
     dispatch,
@@ -49,5 +51,13 @@ def create_app(settings: ApiSettings) -> FastAPI:
     routers = (health, bins, plans, dispatch, driving, uplinks, residents, reports, opendata)
     for module in routers:
         app.include_router(module.router)
-    problems.install(app, settings.max_body_bytes)
+    limiter = RateLimiter(settings.public_per_minute, settings.public_burst)
+    problems.install(app, settings.max_body_bytes, limiter)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+        )
     return app

@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from api.ratelimit import RateLimiter, is_public, retry_after
+
 MEDIA_TYPE = "application/problem+json"
 
 
@@ -42,11 +44,24 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, 422, media_type=MEDIA_TYPE)
 
 
-def install(app: FastAPI, max_body_bytes: int) -> None:
-    """Answer every error of `app` as problem details, and refuse bodies larger than
-    `max_body_bytes` (by their Content-Length; one without it is read as usual)."""
+def install(app: FastAPI, max_body_bytes: int, limiter: RateLimiter) -> None:
+    """Answer every error of `app` as problem details; refuse bodies larger than
+    `max_body_bytes` (by their Content-Length; one without it is read as usual), and
+    public requests beyond the limiter's rate."""
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
+
+    @app.middleware("http")
+    async def limit_rate(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if is_public(request.url.path) and request.client is not None:
+            wait_s = limiter.admit(request.client.host)
+            if wait_s > 0:
+                detail = "too many requests from this address; try again later"
+                headers = {"Retry-After": retry_after(wait_s)}
+                return JSONResponse(problem(429, detail), 429, headers, media_type=MEDIA_TYPE)
+        return await call_next(request)
 
     @app.middleware("http")
     async def limit_body(

@@ -13,3 +13,10 @@ class ApiSettings(ServiceSettings):
     max_body_bytes: int = 6 * 1024 * 1024
     """Requests with a larger body (by their Content-Length) are refused with 413; room for
     a report's photo of up to 5 MiB."""
+    public_per_minute: float = 120.0
+    """Requests a minute each client address may make to the public endpoints, on average."""
+    public_burst: int = 60
+    """How many it may make at once."""
+    cors_origins: tuple[str, ...] = ()
+    """Web origins whose pages may call the API from a browser (e.g. a city app's site);
+    none by default."""
