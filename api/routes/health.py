@@ -15,3 +15,10 @@ router = APIRouter(tags=["health"])
 def health(conn: Conn) -> schemas.Health:
     conn.execute("SELECT 1")
     return schemas.Health(status="ok", database="ok", timescaledb=migrate.timescaledb_version(conn))
+
+
+@router.get("/livez")
+def livez() -> dict[str, str]:
+    """The process answers (no database asked): for a liveness probe, and the benchmark's
+    measure of what the framework alone serves on this machine."""
+    return {"status": "alive"}
