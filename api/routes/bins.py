@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from api import queries, schemas
@@ -46,17 +45,7 @@ def bins_geojson(
     alarm: Alarm = None,
 ) -> Response:
     """The same bins as a GeoJSON FeatureCollection of points (RFC 7946: lon, lat)."""
-    found = queries.bins(conn, waste_stream, min_fill_pct, offline, alarm)
-    features = [
-        {
-            "type": "Feature",
-            "id": b.id,
-            "geometry": {"type": "Point", "coordinates": [b.lon, b.lat]},
-            "properties": b.model_dump(mode="json", exclude={"lat", "lon"}),
-        }
-        for b in found
-    ]
-    body = orjson.dumps({"type": "FeatureCollection", "features": features})
+    body = queries.bins_geojson(conn, waste_stream, min_fill_pct, offline, alarm)
     return Response(body, media_type="application/geo+json")
 
 
