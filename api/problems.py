@@ -67,6 +67,10 @@ def install(app: FastAPI, max_body_bytes: int, limiter: RateLimiter) -> None:
     async def limit_body(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
+        if b"%00" in raw or b"\x00" in raw:  # the database takes no NUL in text
+            detail = "a NUL character (%00) is not accepted in a path or query"
+            return JSONResponse(problem(422, detail), 422, media_type=MEDIA_TYPE)
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > max_body_bytes:
             detail = f"the body is {length} bytes; at most {max_body_bytes} are accepted"

@@ -39,3 +39,14 @@ def test_cors_only_for_configured_origins(database_url: str, db: psycopg.Connect
         assert allowed.headers["access-control-allow-origin"] == "https://app.example"
         other = client.get("/v1/open/containers.csv", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_nul_character_is_refused_not_a_server_error(
+    database_url: str, db: psycopg.Connection
+) -> None:
+    """Schemathesis found a 500 from a NUL in a query (the database refuses NUL in text)."""
+    with TestClient(create_app(ApiSettings(database_url=database_url))) as client:
+        for url in ("/v1/containers/nearest?waste_stream=a%00b&lat=1&lon=1", "/v1/bins/x%00y"):
+            response = client.get(url)
+            assert response.status_code == 422
+            assert "NUL" in response.json()["detail"]
