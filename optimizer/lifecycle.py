@@ -163,8 +163,9 @@ def change_plan(
     stored = load_plan(conn, latest_plan(conn, plan_date), settings, now)
     problem, tours, locked = stored.problem, stored.tours, set(stored.locked)
     vehicles = {vehicle.id: v for v, vehicle in enumerate(problem.vehicles)}
-    closed = {vehicles[v] for v in broken_down(conn, plan_date) if v in vehicles}
-    if change.vehicle_id is not None and change.vehicle_id in broken_down(conn, plan_date):
+    broken = broken_down(conn, plan_date)
+    closed = {vehicles[v] for v in broken if v in vehicles}
+    if change.vehicle_id is not None and change.vehicle_id in broken:
         raise AmendError(f"{change.vehicle_id} has broken down today")
     removed: set[str] = set()
     if change.kind in ("remove", "move") and change.bin_ids[0] in locked:
@@ -187,10 +188,10 @@ def change_plan(
     elif change.kind == "breakdown":
         if change.vehicle_id not in vehicles:
             raise AmendError(f"no vehicle {change.vehicle_id!r}")
-        broken = vehicles[change.vehicle_id]
-        tours, stranded = break_down(problem, tours, broken, stored.fixed)
+        failed = vehicles[change.vehicle_id]
+        tours, stranded = break_down(problem, tours, failed, stored.fixed)
         tours, unplaced = insert_urgent(
-            problem, matrices, tours, stranded, stored.fixed, now_s, closed | {broken}
+            problem, matrices, tours, stranded, stored.fixed, now_s, closed | {failed}
         )
     elif change.kind == "remove":
         tours = remove(problem, tours, change.bin_ids[0], stored.fixed)

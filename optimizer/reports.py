@@ -9,13 +9,13 @@ report records the plan it went into.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import psycopg
 
 from optimizer.amend import AmendError
+from optimizer.geo import haversine_m
 from optimizer.lifecycle import Change, change_plan
 from optimizer.settings import PlannerSettings
 
@@ -41,18 +41,18 @@ class Report:
 _COLUMNS = "id, kind, description, lat, lon, bin_id, status, plan_id, created_at, photo IS NOT NULL"
 
 
-def nearest_bin(conn: psycopg.Connection, lat: float, lon: float) -> str | None:
-    """The bin within `NEAR_BIN_M` of the position, nearest first; None if there is none."""
+def nearest_bin(
+    conn: psycopg.Connection, lat: float, lon: float, within_m: float = NEAR_BIN_M
+) -> str | None:
+    """The bin nearest the position, if it is within `within_m`."""
     row = conn.execute(
         "SELECT id, lat, lon FROM bins "
         "ORDER BY (lat - %s) ^ 2 + ((lon - %s) * cos(radians(%s))) ^ 2 LIMIT 1",
         (lat, lon, lat),
     ).fetchone()
-    if row is None:
+    if row is None or haversine_m((lat, lon), (row[1], row[2])) > within_m:
         return None
-    north = (row[1] - lat) * 111_195
-    east = (row[2] - lon) * 111_195 * math.cos(math.radians(lat))
-    return str(row[0]) if math.hypot(north, east) <= NEAR_BIN_M else None
+    return str(row[0])
 
 
 def file_report(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from api import exports, queries, schemas
-from api.deps import Conn, check_vehicle, require
+from api.deps import Conn, latest_route, require
 from api.keys import ApiKey
 from optimizer import PlannerSettings, PlanningError, plan_day
 
@@ -77,21 +77,16 @@ def approve_plan(conn: Conn, key: Dispatcher, plan_date: date) -> schemas.Plan:
 
 def _route(
     conn: Conn, key: ApiKey, plan_date: date, vehicle_id: str
-) -> tuple[schemas.Plan, list[dict[str, Any]]]:
-    check_vehicle(key, vehicle_id)
-    found = queries.plan(conn, plan_date, None)
-    if found is None:
-        raise HTTPException(404, f"no plan for {plan_date}")
-    route = next((r for r in found.routes if r.vehicle_id == vehicle_id), None)
-    if route is None:
-        raise HTTPException(404, f"{vehicle_id} has no route on {plan_date}")
-    return found, queries.route_sites(conn, found.id, vehicle_id)
+) -> tuple[schemas.Plan, schemas.Route, list[dict[str, Any]]]:
+    """The day's latest plan, the vehicle's route in it and its visits with where they are."""
+    found, route = latest_route(conn, key, plan_date, vehicle_id)
+    return found, route, queries.route_sites(conn, found.id, vehicle_id)
 
 
 @router.get("/plans/{plan_date}/routes/{vehicle_id}.gpx", response_class=Response)
 def route_gpx(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Response:
     """The route as GPX 1.1: a waypoint per visit and a route through them, in order."""
-    found, sites = _route(conn, key, plan_date, vehicle_id)
+    found, _, sites = _route(conn, key, plan_date, vehicle_id)
     body = exports.gpx(sites, f"{vehicle_id} {plan_date} v{found.version}")
     return Response(body, media_type="application/gpx+xml")
 
@@ -99,7 +94,7 @@ def route_gpx(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Respon
 @router.get("/plans/{plan_date}/routes/{vehicle_id}.geojson", response_class=Response)
 def route_geojson(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Response:
     """The route as GeoJSON: its path as a LineString and each visit as a Point."""
-    found, sites = _route(conn, key, plan_date, vehicle_id)
+    found, _, sites = _route(conn, key, plan_date, vehicle_id)
     about = {"vehicle_id": vehicle_id, "plan_id": found.id, "version": found.version}
     return Response(exports.geojson(sites, about), media_type="application/geo+json")
 
@@ -107,7 +102,7 @@ def route_geojson(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Re
 @router.get("/plans/{plan_date}/routes/{vehicle_id}.csv", response_class=Response)
 def route_csv(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Response:
     """The route's visits in order, one row each."""
-    _, sites = _route(conn, key, plan_date, vehicle_id)
+    _, _, sites = _route(conn, key, plan_date, vehicle_id)
     return Response(exports.csv_text(sites), media_type="text/csv; charset=utf-8")
 
 
@@ -115,8 +110,7 @@ def route_csv(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Respon
 def route_manifest(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Response:
     """A printable manifest: stop order, time, address, stream, expected fill, notes, and
     the totals."""
-    found, sites = _route(conn, key, plan_date, vehicle_id)
-    route = next(r for r in found.routes if r.vehicle_id == vehicle_id)
+    found, route, sites = _route(conn, key, plan_date, vehicle_id)
     title = f"{vehicle_id}, {plan_date:%A %d %B %Y} (plan version {found.version})"
     page = exports.manifest(sites, title, route.load_l, route.distance_m, route.duration_s)
     return Response(page, media_type="text/html; charset=utf-8")

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response
 
 from api import queries, schemas
-from api.deps import Conn, check_vehicle, require
+from api.deps import Conn, check_vehicle, latest_route, require
 from api.keys import ApiKey
 from optimizer import PlannerSettings
 from optimizer.amend import AmendError
@@ -22,22 +22,14 @@ Dispatcher = Annotated[ApiKey, Depends(require("dispatcher"))]
 @router.get("/routes/{plan_date}/{vehicle_id}")
 def get_route(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> schemas.DriverRoute:
     """The vehicle's route in the day's latest plan, with the reports made on it."""
-    check_vehicle(key, vehicle_id)
-    found = queries.plan(conn, plan_date, None)
-    if found is None:
-        raise HTTPException(404, f"no plan for {plan_date}")
-    route = next((r for r in found.routes if r.vehicle_id == vehicle_id), None)
-    if route is None:
-        raise HTTPException(404, f"{vehicle_id} has no route on {plan_date}")
+    found, route = latest_route(conn, key, plan_date, vehicle_id)
     reports = queries.stop_reports(conn, found.id)
-    stops = [
-        schemas.DriverStop(
-            **stop.model_dump(),
-            report=reports.get(stop.site_id, (None, None))[0] if stop.kind == "bin" else None,
-            skip_reason=reports.get(stop.site_id, (None, None))[1] if stop.kind == "bin" else None,
+    stops = []
+    for stop in route.stops:
+        report, reason = (
+            reports.get(stop.site_id, (None, None)) if stop.kind == "bin" else (None, None)
         )
-        for stop in route.stops
-    ]
+        stops.append(schemas.DriverStop(**stop.model_dump(), report=report, skip_reason=reason))
     return schemas.DriverRoute(
         plan_id=found.id,
         plan_date=found.plan_date,

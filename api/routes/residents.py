@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from api import schemas
 from api.deps import Conn
 from api.ics import pickup_calendar, stream_title
+from optimizer.geo import haversine_m
 from optimizer.needs import BinInfo
 from optimizer.pickups import Pickup, load_pickups
+from optimizer.reports import nearest_bin
 
 router = APIRouter(prefix="/v1", tags=["residents"])
 NEAR_M = 200.0
@@ -34,11 +35,11 @@ def _at_address(conn: Conn, address: str) -> list[tuple[BinInfo, str | None]]:
 
 def _bins(
     conn: Conn,
-    street: str | None,
-    number: str | None,
-    bin_id: str | None,
-    lat: float | None,
-    lon: float | None,
+    street: Street = None,
+    number: Number = None,
+    bin_id: BinId = None,
+    lat: Lat = None,
+    lon: Lon = None,
 ) -> tuple[str | None, list[BinInfo]]:
     """The address asked for and its bins: by street and number, by a bin, or by position."""
     given = [street is not None or number is not None, bin_id is not None]
@@ -53,28 +54,23 @@ def _bins(
         if not found:
             raise HTTPException(404, f"no bins registered at {address}")
         return found[0][1], [info for info, _ in found]
-    if given[1]:
-        row = conn.execute(f"{_BINS} WHERE id = %s", (bin_id,)).fetchone()
-        if row is None:
-            raise HTTPException(404, f"no bin {bin_id!r}")
-    else:
+    if given[2]:
         if lat is None or lon is None:
             raise HTTPException(422, "give both lat and lon")
-        row = conn.execute(
-            f"{_BINS} ORDER BY (lat - %s) ^ 2 + ((lon - %s) * cos(radians(%s))) ^ 2 LIMIT 1",
-            (lat, lon, lat),
-        ).fetchone()
-        if row is None or _metres(lat, lon, row[1], row[2]) > NEAR_M:
+        bin_id = nearest_bin(conn, lat, lon, NEAR_M)
+        if bin_id is None:
             raise HTTPException(404, f"no bin within {NEAR_M:.0f} m of that position")
+    row = conn.execute(f"{_BINS} WHERE id = %s", (bin_id,)).fetchone()
+    if row is None:
+        raise HTTPException(404, f"no bin {bin_id!r}")
     if row[7] is None:
         return None, [BinInfo(*row[:7])]
     return row[7], [info for info, _ in _at_address(conn, row[7])]
 
 
-def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    north = (lat2 - lat1) * 111_195
-    east = (lon2 - lon1) * 111_195 * math.cos(math.radians(lat1))
-    return math.hypot(north, east)
+AddressBins = Annotated[tuple[str | None, list[BinInfo]], Depends(_bins)]
+"""The address a resident asks about and its bins (the query's street and number, bin_id,
+or lat and lon)."""
 
 
 def _pickups(conn: Conn, bins: list[BinInfo], weeks: int) -> list[Pickup]:
@@ -84,16 +80,12 @@ def _pickups(conn: Conn, bins: list[BinInfo], weeks: int) -> list[Pickup]:
 @router.get("/pickups")
 def get_pickups(
     conn: Conn,
-    street: Street = None,
-    number: Number = None,
-    bin_id: BinId = None,
-    lat: Lat = None,
-    lon: Lon = None,
+    asked: AddressBins,
     weeks: Weeks = 8,
 ) -> schemas.Pickups:
     """The next pickups at an address (street and house number), at a bin's address, or at
     the address of the nearest bin to a position (within 200 m), by day."""
-    address, bins = _bins(conn, street, number, bin_id, lat, lon)
+    address, bins = asked
     return schemas.Pickups(
         address=address,
         bin_ids=[b.id for b in bins],
@@ -118,17 +110,13 @@ def get_pickups(
 )
 def get_pickups_calendar(
     conn: Conn,
-    street: Street = None,
-    number: Number = None,
-    bin_id: BinId = None,
-    lat: Lat = None,
-    lon: Lon = None,
+    asked: AddressBins,
     weeks: Weeks = 8,
 ) -> Response:
     """The same pickups as an iCalendar feed to subscribe to: one all-day event each, a
     reminder at 18:00 the evening before, stable event ids (a pickup a holiday moves stays
     the same event)."""
-    address, bins = _bins(conn, street, number, bin_id, lat, lon)
+    address, bins = asked
     name = f"Waste collection, {address or bins[0].id}"
     text = pickup_calendar(_pickups(conn, bins, weeks), name, datetime.now(UTC))
     return Response(text, media_type="text/calendar; charset=utf-8")
@@ -137,15 +125,11 @@ def get_pickups_calendar(
 @router.get("/collected")
 def get_collected(
     conn: Conn,
-    street: Street = None,
-    number: Number = None,
-    bin_id: BinId = None,
-    lat: Lat = None,
-    lon: Lon = None,
+    asked: AddressBins,
 ) -> schemas.CollectedToday:
     """Was it collected today, and if not why: each bin at the address on today's latest
     plan, as the drivers reported it (on that version or an earlier one of the day)."""
-    address, bins = _bins(conn, street, number, bin_id, lat, lon)
+    address, bins = asked
     today = date.today()
     rows = conn.execute(
         "SELECT s.site_id, s.arrival_at, r.status, r.reason, r.reported_at "
@@ -200,7 +184,7 @@ def get_nearest(
             lat=row[2],
             lon=row[3],
             waste_stream=row[4],
-            distance_m=round(_metres(lat, lon, row[2], row[3]), 1),
+            distance_m=round(haversine_m((lat, lon), (row[2], row[3])), 1),
             fill_pct=row[5],
         )
         for row in rows
