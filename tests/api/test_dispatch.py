@@ -3,10 +3,12 @@ approving a plan, and a route exported as GPX, GeoJSON, CSV and a printable mani
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from xml.etree import ElementTree
 
 import psycopg
 import pytest
+import xmlschema
 from fastapi.testclient import TestClient
 
 from api.keys import create_key
@@ -15,6 +17,7 @@ DAY = date.today() + timedelta(days=3)
 T = datetime.now(UTC) - timedelta(hours=1)
 AddRow = Callable[..., None]
 GPX = "{http://www.topografix.com/GPX/1/1}"
+GPX_SCHEMA = Path(__file__).parent.parent / "data" / "gpx-1.1.xsd"
 
 
 @pytest.fixture
@@ -64,6 +67,7 @@ def test_request_approve_and_export_a_plan(
     base = f"/v1/plans/{DAY}/routes/t1"
     gpx = client.get(f"{base}.gpx", headers=headers["driver"])
     assert gpx.headers["content-type"] == "application/gpx+xml"
+    xmlschema.XMLSchema(GPX_SCHEMA).validate(gpx.content.decode())
     root = ElementTree.fromstring(gpx.content)
     assert (root.tag, root.get("version")) == (f"{GPX}gpx", "1.1")
     names = [w.findtext(f"{GPX}name") for w in root.findall(f"{GPX}wpt")]
