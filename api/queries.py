@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -31,33 +33,42 @@ _LATEST = f"""
 """
 
 
-def bins(
-    conn: psycopg.Connection,
-    waste_stream: str | None,
-    min_fill_pct: float | None,
-    offline: bool | None = None,
-    alarm: bool | None = None,
-) -> list[schemas.Bin]:
-    """Bins with their latest reading, optionally filtered by stream, fill level, sensor
-    offline and alarm."""
-    query = f"""SELECT * FROM ({_LATEST}) latest
-        WHERE (%(stream)s::text IS NULL OR waste_stream = %(stream)s)
-          AND (%(min_fill)s::real IS NULL OR fill_pct >= %(min_fill)s)
-          AND (%(offline)s::bool IS NULL OR offline = %(offline)s)
-          AND (%(alarm)s::bool IS NULL OR alarm = %(alarm)s)
-        ORDER BY id"""
-    params = {"stream": waste_stream, "min_fill": min_fill_pct, "offline": offline, "alarm": alarm}
+@dataclass(frozen=True)
+class BinFilter:
+    """Which bins a list shows; None places no condition."""
+
+    waste_stream: str | None = None
+    min_fill_pct: float | None = None
+    offline: bool | None = None
+    alarm: bool | None = None
+    ids: Sequence[str] | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "stream": self.waste_stream,
+            "min_fill": self.min_fill_pct,
+            "offline": self.offline,
+            "alarm": self.alarm,
+            "ids": None if self.ids is None else list(self.ids),
+        }
+
+
+_FILTERED = f"""FROM ({_LATEST}) latest
+    WHERE (%(stream)s::text IS NULL OR waste_stream = %(stream)s)
+      AND (%(min_fill)s::real IS NULL OR fill_pct >= %(min_fill)s)
+      AND (%(offline)s::bool IS NULL OR offline = %(offline)s)
+      AND (%(alarm)s::bool IS NULL OR alarm = %(alarm)s)
+      AND (%(ids)s::text[] IS NULL OR id = ANY(%(ids)s))"""
+
+
+def bins(conn: psycopg.Connection, chosen: BinFilter) -> list[schemas.Bin]:
+    """The chosen bins with their latest reading, in id order."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return [schemas.Bin(**row) for row in cur.execute(query, params)]
+        rows = cur.execute(f"SELECT * {_FILTERED} ORDER BY id", chosen.params())
+        return [schemas.Bin(**row) for row in rows]
 
 
-def bins_geojson(
-    conn: psycopg.Connection,
-    waste_stream: str | None,
-    min_fill_pct: float | None,
-    offline: bool | None = None,
-    alarm: bool | None = None,
-) -> bytes:
+def bins_geojson(conn: psycopg.Connection, chosen: BinFilter) -> bytes:
     """The same bins as `bins`, as a GeoJSON FeatureCollection built by the database (a
     tenth of the time it takes in Python for 10,000 bins)."""
     query = f"""SELECT json_build_object('type', 'FeatureCollection', 'features',
@@ -70,13 +81,8 @@ def bins_geojson(
                     'volume_l', volume_l, 'fill_pct', fill_pct, 'measured_at', measured_at,
                     'battery_pct', battery_pct, 'offline', offline, 'alarm', alarm)
             ) ORDER BY id), '[]'::json))::text
-        FROM ({_LATEST}) latest
-        WHERE (%(stream)s::text IS NULL OR waste_stream = %(stream)s)
-          AND (%(min_fill)s::real IS NULL OR fill_pct >= %(min_fill)s)
-          AND (%(offline)s::bool IS NULL OR offline = %(offline)s)
-          AND (%(alarm)s::bool IS NULL OR alarm = %(alarm)s)"""
-    params = {"stream": waste_stream, "min_fill": min_fill_pct, "offline": offline, "alarm": alarm}
-    row = conn.execute(query, params).fetchone()
+        {_FILTERED}"""
+    row = conn.execute(query, chosen.params()).fetchone()
     assert row is not None  # an aggregate always gives a row
     return str(row[0]).encode()
 

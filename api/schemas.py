@@ -25,6 +25,40 @@ class Bin(BaseModel):
     """A fire-risk or tilt event in the last 24 hours."""
 
 
+class ForecastPoint(BaseModel):
+    at: datetime
+    level_pct: float
+    """Expected level (above 100: waste beside the bin)."""
+    level_sd_pct: float
+    overflow_probability: float
+    """Probability that the bin is full by then."""
+
+
+class BinForecast(BaseModel):
+    """A bin's forecast from its readings since its last emptying (see docs/planning.md)."""
+
+    bin_id: str
+    as_of: datetime
+    level_pct: float
+    """Estimated level now (not the last raw reading)."""
+    level_sd_pct: float
+    rate_pct_per_day: float
+    """Fill per average day; the weekday factors scale it day by day."""
+    rate_sd_pct_per_day: float
+    weekday_factors: list[float]
+    """Fill on each weekday, Monday first, relative to the average day."""
+    full_pct: float
+    full_at: datetime | None
+    """When the expected level reaches `full_pct`; null if the bin does not fill."""
+    source: str
+    """"sensor", or what the forecast fell back to: "history" or "neighbours"."""
+    flags: list[str]
+    """Why the sensor was not trusted (e.g. "stale", "erratic", "no-readings")."""
+    trusted: bool
+    """Whether the planner acts on this forecast alone (see `flags`)."""
+    ahead: list[ForecastPoint]
+
+
 class Reading(BaseModel):
     measured_at: datetime
     received_at: datetime

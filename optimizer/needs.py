@@ -11,7 +11,7 @@ then decides.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from statistics import median
@@ -61,60 +61,78 @@ def calendar_due(info: BinInfo, day: date, holidays: Mapping[date, date | None])
     )
 
 
-def load_candidates(
-    conn: psycopg.Connection, day: date, as_of: datetime
-) -> tuple[list[Candidate], dict[str, BinInfo], dict[date, date | None]]:
-    """Every bin as selection sees it on `day`, from what was known at `as_of`."""
-    bins = {
-        row[0]: BinInfo(*row)
-        for row in conn.execute(
-            "SELECT id, lat, lon, volume_l, waste_stream, schedule, round_weekday FROM bins "
-            "ORDER BY id"
-        )
-    }
-    holidays = load_holidays(conn)
-    series = _readings(conn, as_of)
-    need = [b for b in bins.values() if b.schedule == "need"]
-    own = {b.id: _own_history(*series[b.id]) for b in need if b.id in series}
+def load_bins(conn: psycopg.Connection, waste_stream: str | None = None) -> dict[str, BinInfo]:
+    """Every bin (or those of one stream) by id, in id order."""
+    rows = conn.execute(
+        "SELECT id, lat, lon, volume_l, waste_stream, schedule, round_weekday FROM bins "
+        "WHERE %(stream)s::text IS NULL OR waste_stream = %(stream)s ORDER BY id",
+        {"stream": waste_stream},
+    )
+    return {row[0]: BinInfo(*row) for row in rows}
+
+
+def load_forecasts(
+    conn: psycopg.Connection, bins: Mapping[str, BinInfo], as_of: datetime
+) -> dict[str, Forecast]:
+    """A forecast for each of `bins` from what was known at `as_of`. A sensor that cannot be
+    trusted falls back to its bin's own history, or to the median rate of the trusted bins of
+    its stream among `bins`."""
+    series = load_histories(conn, as_of - timedelta(days=HISTORY_DAYS), as_of, list(bins))
+    own = {bin_id: _own_history(*found) for bin_id, found in series.items()}
     # First pass: each sensor on its own, to learn what the trusted ones say per stream.
     first = {
         bin_id: _forecast(series[bin_id], as_of, fallback or Fallback(0.0, "history"))
         for bin_id, fallback in own.items()
     }
     by_stream = _trusted_rates(first, bins)
+    forecasts = {}
+    for info in bins.values():
+        rate = by_stream.get(info.waste_stream, DEFAULT_RATE_PCT_PER_DAY)
+        fallback = own.get(info.id) or Fallback(rate, "neighbours")
+        found = first.get(info.id)
+        if found is None or (found.source != "sensor" and own.get(info.id) is None):
+            found = _forecast(series.get(info.id, ([], [])), as_of, fallback)
+        forecasts[info.id] = found
+    return forecasts
+
+
+def load_candidates(
+    conn: psycopg.Connection, day: date, as_of: datetime
+) -> tuple[list[Candidate], dict[str, BinInfo], dict[date, date | None]]:
+    """Every bin as selection sees it on `day`, from what was known at `as_of`."""
+    bins = load_bins(conn)
+    holidays = load_holidays(conn)
+    need = {bin_id: info for bin_id, info in bins.items() if info.schedule == "need"}
+    forecasts = load_forecasts(conn, need, as_of)
     candidates = []
     for info in bins.values():
         if info.schedule == "calendar":
             unknown = forecast([], [], as_of, Fallback(0.0, "history"))
             due = calendar_due(info, day, holidays)
             candidates.append(Candidate(info.id, unknown, due, info.waste_stream))
-            continue
-        rate = by_stream.get(info.waste_stream, DEFAULT_RATE_PCT_PER_DAY)
-        fallback = own.get(info.id) or Fallback(rate, "neighbours")
-        found = first.get(info.id)
-        if found is None or (found.source != "sensor" and own.get(info.id) is None):
-            found = _forecast(series.get(info.id, ([], [])), as_of, fallback)
-        candidates.append(Candidate(info.id, found, waste_stream=info.waste_stream))
+        else:
+            candidates.append(
+                Candidate(info.id, forecasts[info.id], waste_stream=info.waste_stream)
+            )
     return candidates, bins, holidays
 
 
-def _readings(
-    conn: psycopg.Connection, as_of: datetime
-) -> dict[str, tuple[list[datetime], list[float]]]:
-    return load_histories(conn, as_of - timedelta(days=HISTORY_DAYS), as_of)
-
-
 def load_histories(
-    conn: psycopg.Connection, since: datetime, until: datetime
+    conn: psycopg.Connection,
+    since: datetime,
+    until: datetime,
+    bin_ids: Sequence[str] | None = None,
 ) -> dict[str, tuple[list[datetime], list[float]]]:
-    """Each bin's fill levels measured after `since` and up to `until`, in time order."""
+    """Each bin's fill levels (or those of `bin_ids`) measured after `since` and up to
+    `until`, in time order."""
     series: dict[str, tuple[list[datetime], list[float]]] = defaultdict(lambda: ([], []))
     with conn.cursor() as cur:
         cur.execute(
             "SELECT bin_id, measured_at, fill_pct FROM readings WHERE bin_id IS NOT NULL "
-            "AND fill_pct IS NOT NULL AND measured_at > %s AND measured_at <= %s "
+            "AND fill_pct IS NOT NULL AND measured_at > %(since)s AND measured_at <= %(until)s "
+            "AND (%(ids)s::text[] IS NULL OR bin_id = ANY(%(ids)s)) "
             "ORDER BY bin_id, measured_at",
-            (since, until),
+            {"since": since, "until": until, "ids": None if bin_ids is None else list(bin_ids)},
         )
         for bin_id, measured_at, fill_pct in cur:
             times, levels = series[bin_id]
@@ -130,7 +148,9 @@ def _own_history(times: list[datetime], levels: list[float]) -> Fallback | None:
     return Fallback(median_rise_rate(times, levels), "history")
 
 
-def _trusted_rates(forecasts: dict[str, Forecast], bins: dict[str, BinInfo]) -> dict[str, float]:
+def _trusted_rates(
+    forecasts: Mapping[str, Forecast], bins: Mapping[str, BinInfo]
+) -> dict[str, float]:
     """The median fitted rate of each stream's bins whose sensors are trusted."""
     rates: dict[str, list[float]] = defaultdict(list)
     for bin_id, found in forecasts.items():

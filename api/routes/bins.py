@@ -1,13 +1,13 @@
-"""Bins with their latest fill level, and one bin's readings over a time range."""
+"""Bins with their latest fill level, and one bin's readings over a time range and forecast."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
-from api import queries, schemas
+from api import forecasts, queries, schemas
 from api.deps import Conn
 
 router = APIRouter(prefix="/v1/bins", tags=["bins"])
@@ -17,19 +17,40 @@ Stream = Annotated[str | None, Query(max_length=50)]
 MinFill = Annotated[float | None, Query(ge=0, le=100)]
 Offline = Annotated[bool | None, Query(description="sensor silent for 26 hours")]
 Alarm = Annotated[bool | None, Query(description="fire risk or tilt in the last 24 hours")]
+AtRisk = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=336,
+        description="likely to overflow within this many hours (a forecast probability of at "
+        "least 20 %, the planner's threshold)",
+    ),
+]
 
 
-@router.get("")
-def list_bins(
+def bin_filter(
     conn: Conn,
     waste_stream: Stream = None,
     min_fill_pct: MinFill = None,
     offline: Offline = None,
     alarm: Alarm = None,
-) -> list[schemas.Bin]:
+    at_risk_within_h: AtRisk = None,
+) -> queries.BinFilter:
+    """The filters of a bin list, from its query."""
+    ids = None
+    if at_risk_within_h is not None:
+        ids = forecasts.at_risk_ids(conn, waste_stream, at_risk_within_h, datetime.now(UTC))
+    return queries.BinFilter(waste_stream, min_fill_pct, offline, alarm, ids)
+
+
+Chosen = Annotated[queries.BinFilter, Depends(bin_filter)]
+
+
+@router.get("")
+def list_bins(conn: Conn, chosen: Chosen) -> list[schemas.Bin]:
     """Every bin with its latest fill level, filtered by waste stream, minimum fill, sensor
-    offline and alarm."""
-    return queries.bins(conn, waste_stream, min_fill_pct, offline, alarm)
+    offline, alarm and risk of overflowing."""
+    return queries.bins(conn, chosen)
 
 
 @router.get(
@@ -37,22 +58,27 @@ def list_bins(
     response_class=Response,
     responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON"}},
 )
-def bins_geojson(
-    conn: Conn,
-    waste_stream: Stream = None,
-    min_fill_pct: MinFill = None,
-    offline: Offline = None,
-    alarm: Alarm = None,
-) -> Response:
+def bins_geojson(conn: Conn, chosen: Chosen) -> Response:
     """The same bins as a GeoJSON FeatureCollection of points (RFC 7946: lon, lat)."""
-    body = queries.bins_geojson(conn, waste_stream, min_fill_pct, offline, alarm)
-    return Response(body, media_type="application/geo+json")
+    return Response(queries.bins_geojson(conn, chosen), media_type="application/geo+json")
 
 
 @router.get("/{bin_id}")
 def get_bin(conn: Conn, bin_id: str) -> schemas.Bin:
     """One bin with its latest fill level."""
     found = queries.bin_by_id(conn, bin_id)
+    if found is None:
+        raise HTTPException(404, f"no bin {bin_id!r}")
+    return found
+
+
+@router.get("/{bin_id}/forecast")
+def bin_forecast(
+    conn: Conn, bin_id: str, days: Annotated[int, Query(ge=1, le=14)] = 3
+) -> schemas.BinForecast:
+    """The bin's forecast: its level now, its fill rate and weekday pattern, when it will be
+    full, and its expected level and overflow probability at each of the next `days` days."""
+    found = forecasts.bin_forecast(conn, bin_id, days, datetime.now(UTC))
     if found is None:
         raise HTTPException(404, f"no bin {bin_id!r}")
     return found
