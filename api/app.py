@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from psycopg_pool import ConnectionPool
 
-from api import problems
+from api import openapi, problems
 from api.ratelimit import RateLimiter
 from api.routes import (
     bins,
@@ -17,6 +18,7 @@ from api.routes import (
     driving,
     health,
     opendata,
+    pages,
     plans,
     reports,
     residents,
@@ -40,6 +42,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
             open=True,
         ) as pool:
             app.state.pool = pool
+            app.state.connection_slots = asyncio.Semaphore(settings.pool_max_size)
             yield
 
     app = FastAPI(
@@ -48,11 +51,13 @@ def create_app(settings: ApiSettings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    routers = (health, bins, plans, dispatch, driving, uplinks, residents, reports, opendata)
+    app.state.settings = settings  # the pages read the map's tile server from it
+    routers = (health, bins, plans, dispatch, driving, uplinks, residents, reports, opendata, pages)
     for module in routers:
         app.include_router(module.router)
     limiter = RateLimiter(settings.public_per_minute, settings.public_burst)
     problems.install(app, settings.max_body_bytes, limiter)
+    openapi.install(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -3,42 +3,60 @@ the API key a request carries (`require`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated
 
 import psycopg
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import ConnectionPool
 
 from api import queries, schemas
 from api.keys import ApiKey, find_key
 
 
-def get_conn(request: Request) -> Iterator[psycopg.Connection]:
+async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
+    """A connection from the pool, held for the request. A request waits for one here, in
+    the event loop: waiting in a worker thread, as a synchronous dependency would, lets a
+    burst of requests take every thread while the requests holding the connections wait
+    for a thread to run their endpoints, and the API stalls until the pool's timeout."""
     pool: ConnectionPool = request.app.state.pool
-    with pool.connection() as conn:
-        yield conn
+    async with request.app.state.connection_slots:
+        conn = await run_in_threadpool(pool.getconn)
+        try:
+            yield conn
+        finally:
+            await run_in_threadpool(pool.putconn, conn)
 
 
 Conn = Annotated[psycopg.Connection, Depends(get_conn)]
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+"""A path parameter naming a row by its id: a positive bigint (a larger one is a 422, not a
+database error)."""
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return request.headers.get("x-api-key")
+# The two ways to send a key, as FastAPI security schemes: the OpenAPI document then says
+# which operations take a key (and api/openapi.py declares their 401 and 403).
+_BEARER = HTTPBearer(
+    scheme_name="bearer", description="An API key: `Authorization: Bearer <key>`.", auto_error=False
+)
+_HEADER = APIKeyHeader(
+    name="X-API-Key", scheme_name="apiKeyHeader", description="The same key in `X-API-Key`.",
+    auto_error=False,
+)  # fmt: skip
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+HeaderKey = Annotated[str | None, Depends(_HEADER)]
 
 
 def require(*roles: str) -> Callable[..., ApiKey]:
     """A dependency admitting a live key of one of `roles` (or admin): 401 without a key or
     with an unknown or revoked one, 403 with a key of another role."""
 
-    def check(request: Request, conn: Conn) -> ApiKey:
-        token = _bearer(request)
-        found = None if token is None else find_key(conn, token)
+    def check(conn: Conn, bearer: Bearer, header: HeaderKey) -> ApiKey:
+        token = (bearer.credentials.strip() if bearer else "") or (header or "").strip()
+        found = find_key(conn, token) if token else None
         if found is None:
             raise HTTPException(
                 401,

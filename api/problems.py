@@ -1,5 +1,6 @@
 """Errors as problem details (RFC 9457): `application/problem+json` with `type`, `title`,
-`status` and `detail`; a request that fails validation also lists its `errors`."""
+`status` and `detail`; a request that fails validation also lists its `errors`. The OpenAPI
+document declares them with the `Problem` schema (api/openapi.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from api.ratelimit import RateLimiter, is_public, retry_after
@@ -17,14 +19,32 @@ from api.ratelimit import RateLimiter, is_public, retry_after
 MEDIA_TYPE = "application/problem+json"
 
 
-def problem(status: int, detail: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
+class ProblemError(BaseModel):
+    where: str
+    """The part of the request, e.g. "query.lat" or "body.bin_ids"."""
+    problem: str
+
+
+class Problem(BaseModel):
+    """An error as problem details (RFC 9457), served as `application/problem+json`."""
+
+    type: str
+    """"about:blank": the status says it all."""
+    title: str
+    """The status's phrase, e.g. "Not Found"."""
+    status: int
+    detail: str
+    """What went wrong with this request."""
+    errors: list[ProblemError] | None = None
+    """Only when the request failed validation (422): each part that failed, and how."""
+
+
+def problem(status: int, detail: str, errors: list[ProblemError] | None = None) -> dict[str, Any]:
+    body = Problem(
+        type="about:blank", title=HTTPStatus(status).phrase, status=status, detail=detail,
+        errors=errors,
+    )  # fmt: skip
+    return body.model_dump(exclude_none=True)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -36,10 +56,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"where": ".".join(str(part) for part in e["loc"]), "problem": e["msg"]}
+        ProblemError(where=".".join(str(part) for part in e["loc"]), problem=e["msg"])
         for e in exc.errors()
     ]
-    detail = "; ".join(f"{e['where']}: {e['problem']}" for e in errors)
+    detail = "; ".join(f"{e.where}: {e.problem}" for e in errors)
     body = problem(422, detail or "the request is not valid", errors=errors)
     return JSONResponse(body, 422, media_type=MEDIA_TYPE)
 

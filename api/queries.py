@@ -55,7 +55,7 @@ class BinFilter:
 
 _FILTERED = f"""FROM ({_LATEST}) latest
     WHERE (%(stream)s::text IS NULL OR waste_stream = %(stream)s)
-      AND (%(min_fill)s::real IS NULL OR fill_pct >= %(min_fill)s)
+      AND (%(min_fill)s::float8 IS NULL OR fill_pct >= %(min_fill)s)
       AND (%(offline)s::bool IS NULL OR offline = %(offline)s)
       AND (%(alarm)s::bool IS NULL OR alarm = %(alarm)s)
       AND (%(ids)s::text[] IS NULL OR id = ANY(%(ids)s))"""

@@ -169,7 +169,8 @@ class Uplink(BaseModel):
     """One message as a gateway would publish it over MQTT: its topic and its JSON payload
     (Curbside's canonical reading, a The Things Stack v3 or a ChirpStack v4 uplink)."""
 
-    topic: str = Field(min_length=1, max_length=500)
+    topic: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]*$")
+    """No NUL character: MQTT topics hold none, nor does the database's text."""
     payload: dict[str, Any] | list[dict[str, Any]]
     received_at: datetime | None = None
     """When the gateway received it (default: when the request arrives)."""

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from pydantic import field_validator
+
 from curbside.settings import ServiceSettings
+
+TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}")
 
 
 class ApiSettings(ServiceSettings):
@@ -20,3 +26,20 @@ class ApiSettings(ServiceSettings):
     cors_origins: tuple[str, ...] = ()
     """Web origins whose pages may call the API from a browser (e.g. a city app's site);
     none by default."""
+    map_tile_url: str = ""
+    """A slippy-map tile server for the dispatcher's page, as a URL template with `{z}`,
+    `{x}` and `{y}` (Web Mercator, 256-pixel tiles); empty: the map has a plain background."""
+    map_tile_attribution: str = ""
+    """The credit the tile server asks for, shown on the map."""
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_template(cls, url: str) -> str:
+        if not url:
+            return url
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise ValueError(f"a tile URL starts with http:// or https://, got {url!r}")
+        missing = [p for p in TILE_PLACEHOLDERS if p not in url]
+        if missing:
+            raise ValueError(f"a tile URL needs {', '.join(missing)}: {url!r}")
+        return url

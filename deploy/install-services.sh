@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Curbside needs from the operating system on a bare Debian or Ubuntu machine:
-# Mosquitto, PostgreSQL and the TimescaleDB extension for the local PostgreSQL major version.
+# Mosquitto, PostgreSQL and the TimescaleDB extension for the local PostgreSQL major version,
+# and, for the web pages' tests (tests/api/test_pages.py), Chromium, its WebDriver and a font.
 # Idempotent: when everything is present it only checks and reports, in a second or two.
 #
 # TimescaleDB comes from, in order of preference:
@@ -65,6 +66,9 @@ PG_BINDIR=$("$PG_CONFIG" --bindir)
 log "PostgreSQL $PG_MAJOR at $PG_BINDIR; Mosquitto $(mosquitto -h 2>/dev/null | awk 'NR==1 {print $3}')"
 
 timescaledb_installed() { ls "$PG_SHAREDIR"/extension/timescaledb--*.sql >/dev/null 2>&1; }
+
+# --- Chromium: the tests load the web pages in it, headless, and take screenshots --------
+apt_install chromium chromium-driver fonts-dejavu-core
 
 # --- TimescaleDB: a packaged build --------------------------------------------------------
 if ! timescaledb_installed; then

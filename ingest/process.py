@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,6 +13,9 @@ from ingest.envelopes import classify_topic, parse_chirpstack, parse_tts
 from ingest.errors import RejectError, UnknownDeviceError
 from ingest.lorawan import lorawan_measurement
 from ingest.registry import Device
+
+NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+"""A NUL character in a JSON string (an escaped backslash before `u0000` is not one)."""
 
 
 class Message(NamedTuple):
@@ -81,6 +85,8 @@ def process(messages: Iterable[Message], registry: Mapping[str, Device], prefix:
 
 
 def _rows(message: Message, registry: Mapping[str, Device], prefix: str) -> list[Row]:
+    if NUL_ESCAPE.search(message.payload):  # the database takes no NUL in text or jsonb
+        raise RejectError("malformed_json", "a string holds a NUL character (\\u0000)")
     match = classify_topic(message.topic, prefix)
     if match.format == "canonical":
         device = _device(registry, (match.device_id,))

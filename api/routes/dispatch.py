@@ -3,7 +3,7 @@ route exported as GPX, GeoJSON, CSV or a printable manifest (API keys)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
@@ -11,11 +11,15 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from api import exports, queries, schemas
 from api.deps import Conn, latest_route, require
 from api.keys import ApiKey
+from api.openapi import GEOJSON, answers
 from optimizer import PlannerSettings, PlanningError, plan_day
 
 router = APIRouter(prefix="/v1", tags=["dispatchers"])
 Dispatcher = Annotated[ApiKey, Depends(require("dispatcher"))]
 Crew = Annotated[ApiKey, Depends(require("dispatcher", "driver"))]
+HORIZON = timedelta(days=366)
+"""A plan is requested for a day at most this far from today: the forecast of a day centuries
+away takes minutes (schemathesis found it), and means nothing."""
 
 
 @router.get("/bins/{bin_id}/events")
@@ -46,10 +50,17 @@ def bin_collections(
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-@router.post("/plans/{plan_date}", status_code=201)
+@router.post(
+    "/plans/{plan_date}",
+    status_code=201,
+    responses={409: {"description": "The day cannot be planned (e.g. no vehicle)."}},
+)
 def request_plan(conn: Conn, key: Dispatcher, plan_date: date) -> schemas.Plan:
     """Plan the day now (the next version), from what is known now or at 18:00 the evening
-    before; it takes up to the planner's time limit (`CURBSIDE_TIME_LIMIT_S`)."""
+    before; it takes up to the planner's time limit (`CURBSIDE_TIME_LIMIT_S`). The day is
+    within a year of today."""
+    if abs(plan_date - date.today()) > HORIZON:
+        raise HTTPException(422, f"a plan is for a day within {HORIZON.days} days of today")
     try:
         summary = plan_day(conn, plan_date, PlannerSettings())
     except PlanningError as exc:
@@ -83,7 +94,11 @@ def _route(
     return found, route, queries.route_sites(conn, found.id, vehicle_id)
 
 
-@router.get("/plans/{plan_date}/routes/{vehicle_id}.gpx", response_class=Response)
+@router.get(
+    "/plans/{plan_date}/routes/{vehicle_id}.gpx",
+    response_class=Response,
+    responses=answers("GPX 1.1", "application/gpx+xml"),
+)
 def route_gpx(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Response:
     """The route as GPX 1.1: a waypoint per visit and a route through them, in order."""
     found, _, sites = _route(conn, key, plan_date, vehicle_id)
@@ -91,7 +106,11 @@ def route_gpx(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Respon
     return Response(body, media_type="application/gpx+xml")
 
 
-@router.get("/plans/{plan_date}/routes/{vehicle_id}.geojson", response_class=Response)
+@router.get(
+    "/plans/{plan_date}/routes/{vehicle_id}.geojson",
+    response_class=Response,
+    responses=answers("A GeoJSON FeatureCollection", "application/geo+json", schema=GEOJSON),
+)
 def route_geojson(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Response:
     """The route as GeoJSON: its path as a LineString and each visit as a Point."""
     found, _, sites = _route(conn, key, plan_date, vehicle_id)
@@ -99,14 +118,22 @@ def route_geojson(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Re
     return Response(exports.geojson(sites, about), media_type="application/geo+json")
 
 
-@router.get("/plans/{plan_date}/routes/{vehicle_id}.csv", response_class=Response)
+@router.get(
+    "/plans/{plan_date}/routes/{vehicle_id}.csv",
+    response_class=Response,
+    responses=answers("CSV with a header row", "text/csv"),
+)
 def route_csv(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Response:
     """The route's visits in order, one row each."""
     _, _, sites = _route(conn, key, plan_date, vehicle_id)
     return Response(exports.csv_text(sites), media_type="text/csv; charset=utf-8")
 
 
-@router.get("/plans/{plan_date}/routes/{vehicle_id}/manifest", response_class=Response)
+@router.get(
+    "/plans/{plan_date}/routes/{vehicle_id}/manifest",
+    response_class=Response,
+    responses=answers("A printable HTML page", "text/html"),
+)
 def route_manifest(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> Response:
     """A printable manifest: stop order, time, address, stream, expected fill, notes, and
     the totals."""

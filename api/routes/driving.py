@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response
 
 from api import queries, schemas
-from api.deps import Conn, check_vehicle, latest_route, require
+from api.deps import Conn, RowId, check_vehicle, latest_route, require
 from api.keys import ApiKey
-from optimizer import PlannerSettings
+from optimizer import PlannerSettings, PlanningError
 from optimizer.amend import AmendError
 from optimizer.lifecycle import Change, change_plan, report_stop
 
@@ -41,11 +41,18 @@ def get_route(conn: Conn, key: Crew, plan_date: date, vehicle_id: str) -> schema
     )
 
 
-@router.put("/plans/{plan_id}/stops/{bin_id}/report", status_code=201)
+@router.put(
+    "/plans/{plan_id}/stops/{bin_id}/report",
+    status_code=201,
+    responses={
+        200: {"model": schemas.ReportStored, "description": "The same report was there."},
+        409: {"description": "Another report on the stop is there, or the plan is over."},
+    },
+)
 def put_report(
     conn: Conn,
     key: Crew,
-    plan_id: int,
+    plan_id: RowId,
     bin_id: str,
     report: schemas.StopReport,
     response: Response,
@@ -66,7 +73,11 @@ def put_report(
     return schemas.ReportStored(plan_id=plan_id, bin_id=bin_id, stored=stored)
 
 
-@router.post("/plans/{plan_date}/changes", status_code=201)
+@router.post(
+    "/plans/{plan_date}/changes",
+    status_code=201,
+    responses={409: {"description": "The plan cannot take the change: `detail` says why."}},
+)
 def post_change(
     conn: Conn, key: Dispatcher, plan_date: date, change: schemas.PlanChange
 ) -> schemas.PlanVersion:
@@ -82,7 +93,7 @@ def post_change(
     settings = PlannerSettings()
     try:
         plan_id = change_plan(conn, plan_date, wanted, settings, datetime.now(UTC))
-    except AmendError as exc:
+    except PlanningError as exc:  # an AmendError, or a bin that is not there
         raise HTTPException(409, str(exc)) from exc
     version, unplaced = queries.version_of(conn, plan_id)
     return schemas.PlanVersion(

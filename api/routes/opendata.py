@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from api import queries
 from api.deps import Conn
+from api.openapi import GEOJSON, answers
 
 router = APIRouter(tags=["open data"])
 NGSI_LD_CONTEXT = [
@@ -28,6 +29,10 @@ WASTE_KIND = {
     "residual": "other", "litter": "other",
 }  # fmt: skip
 """Smart Data Models' `storedWasteKind` of each stream."""
+NGSI_LD_ENTITIES = {
+    "type": "array",
+    "items": {"type": "object", "required": ["id", "type", "@context"]},
+}
 CSV_COLUMNS = ("id", "lat", "lon", "waste_stream", "volume_l", "fill_pct", "measured_at",
                "status", "last_emptied")  # fmt: skip
 
@@ -50,7 +55,11 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/v1/open/containers.geojson", response_class=Response)
+@router.get(
+    "/v1/open/containers.geojson",
+    response_class=Response,
+    responses=answers("A GeoJSON FeatureCollection", "application/geo+json", schema=GEOJSON),
+)
 def containers_geojson(conn: Conn) -> Response:
     """Every container collected by need: where, which stream, how full, its status."""
     features = []
@@ -64,7 +73,11 @@ def containers_geojson(conn: Conn) -> Response:
     return Response(body, media_type="application/geo+json")
 
 
-@router.get("/v1/open/containers.csv", response_class=Response)
+@router.get(
+    "/v1/open/containers.csv",
+    response_class=Response,
+    responses=answers("CSV with a header row", "text/csv"),
+)
 def containers_csv(conn: Conn) -> Response:
     """The same containers as CSV, one row each."""
     out = io.StringIO()
@@ -89,7 +102,14 @@ def daily_stats(
     return queries.daily_stats(conn, start, end)
 
 
-@router.get("/ngsi-ld/v1/entities", response_class=Response)
+@router.get(
+    "/ngsi-ld/v1/entities",
+    response_class=Response,
+    responses={
+        **answers("NGSI-LD entities", "application/ld+json", schema=NGSI_LD_ENTITIES),
+        400: {"description": "Only entities of type WasteContainer are served."},
+    },
+)
 def ngsi_ld_entities(
     conn: Conn, type: Annotated[str, Query(description="WasteContainer")] = "WasteContainer"
 ) -> Response:

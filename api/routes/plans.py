@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
 @router.get("/{plan_date}")
 def get_plan(
-    conn: Conn, plan_date: date, version: Annotated[int | None, Query(ge=1)] = None
+    conn: Conn, plan_date: date, version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
 ) -> schemas.Plan:
     """The plan for a date (YYYY-MM-DD) with its routes, stops and left-out bins.
 

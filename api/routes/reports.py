@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Query, Response, UploadFile
 
 from api import schemas
-from api.deps import Conn
+from api.deps import Conn, RowId
+from api.openapi import answers
 from optimizer.reports import KINDS, Report, file_report, list_reports, report_by_id, report_photo
 
 router = APIRouter(tags=["residents"])
@@ -50,10 +51,14 @@ def _file(conn: Conn, kind: str, lat: float, lon: float, text: str, bin_id: str 
         raise HTTPException(422, str(exc)) from exc
 
 
-@router.post("/v1/reports", status_code=201)
+@router.post(
+    "/v1/reports",
+    status_code=201,
+    responses={415: {"description": "The photo is not a JPEG, PNG or WebP image."}},
+)
 async def post_report(
     conn: Conn,
-    kind: Annotated[str, Form(description=", ".join(KINDS))],
+    kind: Annotated[str, Form(json_schema_extra={"enum": list(KINDS)})],
     lat: Annotated[float, Form(ge=-90, le=90)],
     lon: Annotated[float, Form(ge=-180, le=180)],
     description: Annotated[str, Form(max_length=2000)] = "",
@@ -67,15 +72,19 @@ async def post_report(
 
 
 @router.get("/v1/reports/{report_id}")
-def get_report(conn: Conn, report_id: int) -> schemas.ResidentReport:
+def get_report(conn: Conn, report_id: RowId) -> schemas.ResidentReport:
     found = report_by_id(conn, report_id)
     if found is None:
         raise HTTPException(404, f"no report {report_id}")
     return _public(found)
 
 
-@router.get("/v1/reports/{report_id}/photo", response_class=Response)
-def get_report_photo(conn: Conn, report_id: int) -> Response:
+@router.get(
+    "/v1/reports/{report_id}/photo",
+    response_class=Response,
+    responses=answers("The photo", *PHOTO_TYPES, schema={"type": "string", "format": "binary"}),
+)
+def get_report_photo(conn: Conn, report_id: RowId) -> Response:
     found = report_photo(conn, report_id)
     if found is None:
         raise HTTPException(404, f"report {report_id} has no photo")
@@ -115,7 +124,7 @@ def open311_services() -> list[dict[str, Any]]:
 @router.post("/open311/v2/requests.json", status_code=201)
 def open311_post(
     conn: Conn,
-    service_code: Annotated[str, Form()],
+    service_code: Annotated[str, Form(json_schema_extra={"enum": list(SERVICES)})],
     lat: Annotated[float, Form(ge=-90, le=90)],
     long: Annotated[float, Form(ge=-180, le=180)],
     description: Annotated[str, Form(max_length=2000)] = "",
@@ -137,7 +146,7 @@ def open311_requests(
 
 
 @router.get("/open311/v2/requests/{request_id}.json")
-def open311_request(conn: Conn, request_id: int) -> list[dict[str, Any]]:
+def open311_request(conn: Conn, request_id: RowId) -> list[dict[str, Any]]:
     found = report_by_id(conn, request_id)
     if found is None:
         raise HTTPException(404, f"no service request {request_id}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
@@ -26,6 +26,10 @@ BinId = Annotated[str | None, Query(min_length=1, max_length=100)]
 Lat = Annotated[float | None, Query(ge=-90, le=90)]
 Lon = Annotated[float | None, Query(ge=-180, le=180)]
 Weeks = Annotated[int, Query(ge=1, le=26, description="how far ahead")]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No bin at that address, by that id or within 200 m."}
+}
+"""What a lookup by address answers when it finds nothing (its other errors: api/openapi.py)."""
 
 
 def _at_address(conn: Conn, address: str) -> list[tuple[BinInfo, str | None]]:
@@ -77,7 +81,7 @@ def _pickups(conn: Conn, bins: list[BinInfo], weeks: int) -> list[Pickup]:
     return load_pickups(conn, bins, date.today(), 7 * weeks)
 
 
-@router.get("/pickups")
+@router.get("/pickups", responses=NOT_FOUND)
 def get_pickups(
     conn: Conn,
     asked: AddressBins,
@@ -106,7 +110,10 @@ def get_pickups(
 @router.get(
     "/pickups.ics",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}, "description": "an iCalendar feed"}},
+    responses={
+        200: {"content": {"text/calendar": {}}, "description": "an iCalendar feed"},
+        **NOT_FOUND,
+    },
 )
 def get_pickups_calendar(
     conn: Conn,
@@ -122,7 +129,7 @@ def get_pickups_calendar(
     return Response(text, media_type="text/calendar; charset=utf-8")
 
 
-@router.get("/collected")
+@router.get("/collected", responses=NOT_FOUND)
 def get_collected(
     conn: Conn,
     asked: AddressBins,

@@ -99,6 +99,17 @@ def test_exports_need_a_plan_and_a_key(
     assert client.post(f"/v1/plans/{DAY}/approve", headers=headers["dispatcher"]).status_code == 404
 
 
+def test_a_plan_is_for_a_day_within_a_year(
+    client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    """Schemathesis found a plan for the year 4096 taking minutes (the forecast steps day by
+    day): a day more than a year from today is refused with 422 at once."""
+    for far in (date.today() + timedelta(days=400), date(1900, 1, 1), date(4096, 1, 20)):
+        refused = client.post(f"/v1/plans/{far}", headers=headers["dispatcher"])
+        assert refused.status_code == 422
+        assert "within 366 days" in refused.json()["detail"]
+
+
 def test_a_bins_events_and_collections(
     client: TestClient, headers: dict[str, dict[str, str]], db: psycopg.Connection
 ) -> None:

@@ -146,3 +146,6 @@ def test_a_dispatcher_changes_the_plan_and_a_driver_may_not(
     assert "already on a route" in twice.json()["detail"]
     malformed = {"kind": "move", "bin_ids": ["extra"]}
     assert client.post(url, json=malformed, headers=_auth(keys["dispatcher"])).status_code == 422
+    unknown = {"kind": "urgent", "bin_ids": ["nowhere"]}  # a 500 once (schemathesis)
+    refused = client.post(url, json=unknown, headers=_auth(keys["dispatcher"]))
+    assert (refused.status_code, refused.json()["detail"]) == (409, "no bin 'nowhere'")

@@ -53,8 +53,9 @@ def test_a_given_version(client: TestClient) -> None:
         ("/v1/plans/2026-11-29", 404),
         ("/v1/plans/tomorrow", 422),
         ("/v1/plans/2026-11-28?version=9", 404),
+        ("/v1/plans/2026-11-28?version=2147483648", 422),  # past int4: a 500 once
     ],
 )
 def test_missing_or_malformed_dates(client: TestClient, url: str, status: int) -> None:
-    """A date without a plan is 404; a malformed date is 422."""
+    """A date without a plan is 404; a malformed date or version is 422."""
     assert client.get(url).status_code == status

@@ -111,3 +111,19 @@ def test_a_body_over_the_limit_is_refused(
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert db.execute("SELECT count(*) FROM readings").fetchone() == (0,)
+
+
+def test_a_nul_character_is_a_reject_or_a_422_not_a_server_error(
+    client: TestClient, gateway: dict[str, str], db: psycopg.Connection
+) -> None:
+    """Schemathesis found a 500 from NUL in an uplink (the database takes no NUL in text): in
+    a payload's string the message is a reject; in a topic, which MQTT forbids, a 422."""
+    reading = _reading("2026-11-27T08:00:00Z", 40.0)
+    with_nul = {**reading, "payload": {"fill_pct": 40.0, "note": "a\u0000b"}}
+    stored = client.post(URL, json={"messages": [with_nul, reading]}, headers=gateway)
+    assert stored.status_code == 200, stored.text
+    assert (stored.json()["stored"], stored.json()["rejects_by_reason"]) == (
+        1, {"malformed_json": 1}
+    )  # fmt: skip
+    bad_topic = {"messages": [{**reading, "topic": "curbside/v1/devices/a\u0000/up"}]}
+    assert client.post(URL, json=bad_topic, headers=gateway).status_code == 422

@@ -45,6 +45,18 @@ def test_every_message_becomes_a_row_or_a_reject_and_is_acknowledged() -> None:
     assert batch.rejects[1].payload == b"{oops"
 
 
+def test_a_nul_character_in_a_string_is_a_reject() -> None:
+    """The database takes no NUL in text or jsonb; an escaped backslash before u0000 is
+    text, not a NUL."""
+    messages = [
+        message("c/v1/devices/dev-1/up", b'{"fill_pct": 30, "note": "a\\u0000"}', 1),
+        message("c/v1/devices/dev-1/up", b'{"fill_pct": 30, "note": "a\\\\u0000"}', 2),
+    ]
+    batch = process(messages, REGISTRY, "c/v1")
+    assert [r.reason for r in batch.rejects] == ["malformed_json"]
+    assert [r.measurement.extra for r in batch.rows] == [{"note": "a\\u0000"}]
+
+
 def test_distance_becomes_fill_with_the_bins_geometry() -> None:
     """A distance-only reading gets its fill level from the bin's geometry."""
     batch = process(
