@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,6 +27,15 @@ from api.routes import (
 )
 from api.settings import ApiSettings
 from curbside import migrate
+
+SETTINGS_VARIABLE = "CURBSIDE_API_SETTINGS_JSON"
+"""How `curbside api --workers N` hands its settings to uvicorn's worker processes."""
+
+
+def create_app_from_environment() -> FastAPI:
+    """The API in one of uvicorn's worker processes, with the settings its parent resolved
+    (as JSON in `CURBSIDE_API_SETTINGS_JSON`)."""
+    return create_app(ApiSettings.model_validate_json(os.environ[SETTINGS_VARIABLE]))
 
 
 def create_app(settings: ApiSettings) -> FastAPI:

@@ -11,10 +11,14 @@ import psycopg
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from api import queries, schemas
 from api.keys import ApiKey, find_key
+
+IDLE_WAIT_S = 0.001
+"""How long `get_conn` waits, in the event loop, for an idle connection before it waits in a
+worker thread (the pool counts a timeout of 0 as already passed)."""
 
 
 async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
@@ -24,11 +28,14 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
     for a thread to run their endpoints, and the API stalls until the pool's timeout."""
     pool: ConnectionPool = request.app.state.pool
     async with request.app.state.connection_slots:
-        conn = await run_in_threadpool(pool.getconn)
+        try:  # with a slot, a connection is almost always idle: taken at once, no thread
+            conn = pool.getconn(timeout=IDLE_WAIT_S)
+        except PoolTimeout:  # the pool is still opening it, or replacing an old one
+            conn = await run_in_threadpool(pool.getconn)
         try:
             yield conn
         finally:
-            await run_in_threadpool(pool.putconn, conn)
+            pool.putconn(conn)  # an idle connection in autocommit: no round trip
 
 
 Conn = Annotated[psycopg.Connection, Depends(get_conn)]

@@ -4,7 +4,6 @@ document declares them with the `Problem` schema (api/openapi.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -12,7 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.ratelimit import RateLimiter, is_public, retry_after
 
@@ -64,35 +65,48 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, 422, media_type=MEDIA_TYPE)
 
 
-def install(app: FastAPI, max_body_bytes: int, limiter: RateLimiter) -> None:
-    """Answer every error of `app` as problem details; refuse bodies larger than
-    `max_body_bytes` (by their Content-Length; one without it is read as usual), and
-    public requests beyond the limiter's rate."""
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _invalid)
+class Gate:
+    """Refuses, before routing, what no endpoint should see: a NUL character in the path
+    or query (422), a body larger than `max_body_bytes` by its Content-Length (413; one
+    without it is read as usual), and public requests beyond the limiter's rate (429).
 
-    @app.middleware("http")
-    async def limit_rate(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if is_public(request.url.path) and request.client is not None:
-            wait_s = limiter.admit(request.client.host)
+    A plain ASGI middleware: FastAPI's `@app.middleware("http")` wraps every request and
+    response in extra tasks and streams, a cost each request pays even when it passes.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, limiter: RateLimiter) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = self._refusal(scope) if scope["type"] == "http" else None
+        if refusal is None:
+            await self.app(scope, receive, send)
+        else:
+            await refusal(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> Response | None:
+        raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if b"%00" in raw or b"\x00" in raw:  # the database takes no NUL in text
+            detail = "a NUL character (%00) is not accepted in a path or query"
+            return JSONResponse(problem(422, detail), 422, media_type=MEDIA_TYPE)
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            detail = f"the body is {length} bytes; at most {self.max_body_bytes} are accepted"
+            return JSONResponse(problem(413, detail), 413, media_type=MEDIA_TYPE)
+        client = scope.get("client")
+        if client and is_public(scope["path"]):
+            wait_s = self.limiter.admit(client[0])
             if wait_s > 0:
                 detail = "too many requests from this address; try again later"
                 headers = {"Retry-After": retry_after(wait_s)}
                 return JSONResponse(problem(429, detail), 429, headers, media_type=MEDIA_TYPE)
-        return await call_next(request)
+        return None
 
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
-        if b"%00" in raw or b"\x00" in raw:  # the database takes no NUL in text
-            detail = "a NUL character (%00) is not accepted in a path or query"
-            return JSONResponse(problem(422, detail), 422, media_type=MEDIA_TYPE)
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > max_body_bytes:
-            detail = f"the body is {length} bytes; at most {max_body_bytes} are accepted"
-            return JSONResponse(problem(413, detail), 413, media_type=MEDIA_TYPE)
-        return await call_next(request)
+
+def install(app: FastAPI, max_body_bytes: int, limiter: RateLimiter) -> None:
+    """Answer every error of `app` as problem details, and put the `Gate` before it."""
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_middleware(Gate, max_body_bytes=max_body_bytes, limiter=limiter)

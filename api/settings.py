@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from curbside.settings import ServiceSettings
 
@@ -14,6 +14,9 @@ TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}")
 class ApiSettings(ServiceSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_workers: int = Field(default=1, ge=1, le=64)
+    """Server processes; each has its own connection pool and its own count of the public
+    rate limit (so a client may make up to this many times the limit)."""
     pool_min_size: int = 1
     pool_max_size: int = 10
     max_body_bytes: int = 6 * 1024 * 1024

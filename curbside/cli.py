@@ -102,7 +102,13 @@ def cmd_api(args: argparse.Namespace) -> int:
     settings = load(api.ApiSettings, args.env_file)
     host = args.host or settings.api_host
     port = args.port or settings.api_port
-    uvicorn.run(api.create_app(settings), host=host, port=port, log_level="info")
+    workers = args.workers or settings.api_workers
+    if workers == 1:
+        uvicorn.run(api.create_app(settings), host=host, port=port, log_level="info")
+        return 0
+    os.environ[api.app.SETTINGS_VARIABLE] = settings.model_dump_json()
+    factory = "api.app:create_app_from_environment"
+    uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_level="info")
     return 0
 
 
@@ -484,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
     api = add("api", cmd_api, "serve the HTTP API")
     api.add_argument("--host", help="address to listen on (default CURBSIDE_API_HOST)")
     api.add_argument("--port", type=int, help="port to listen on (default CURBSIDE_API_PORT)")
+    api.add_argument(
+        "--workers", type=int, help="server processes (default CURBSIDE_API_WORKERS, 1)"
+    )
     plan = add("plan", cmd_plan, "compute the collection routes for a day and store the plan")
     plan.add_argument("--date", type=_date, help="the day to plan (default: tomorrow)")
     plan.add_argument(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api import schemas
 from api.deps import Conn
@@ -32,36 +35,58 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 """What a lookup by address answers when it finds nothing (its other errors: api/openapi.py)."""
 
 
-def _at_address(conn: Conn, address: str) -> list[tuple[BinInfo, str | None]]:
+def _at_address(conn: psycopg.Connection, address: str) -> list[tuple[BinInfo, str | None]]:
     rows = conn.execute(f"{_BINS} WHERE lower(address) = lower(%s) ORDER BY id", (address,))
     return [(BinInfo(*row[:7]), row[7]) for row in rows.fetchall()]
 
 
-def _bins(
-    conn: Conn,
+@dataclass(frozen=True)
+class AddressQuery:
+    """How a resident names an address: street and number, a bin, or a position."""
+
+    street: str | None = None
+    number: str | None = None
+    bin_id: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+async def _address_query(
     street: Street = None,
     number: Number = None,
     bin_id: BinId = None,
     lat: Lat = None,
     lon: Lon = None,
-) -> tuple[str | None, list[BinInfo]]:
-    """The address asked for and its bins: by street and number, by a bin, or by position."""
+) -> AddressQuery:
+    """The query's way of naming an address, when it gives exactly one, completely. (An
+    `async` dependency: it needs no database, so no worker thread.)"""
     given = [street is not None or number is not None, bin_id is not None]
     given.append(lat is not None or lon is not None)
     if sum(given) != 1:
         raise HTTPException(422, "give street and number, or bin_id, or lat and lon")
-    if given[0]:
-        if street is None or number is None:
-            raise HTTPException(422, "give both street and number")
-        address = f"{street.strip()} {number.strip()}"
+    if given[0] and (street is None or number is None):
+        raise HTTPException(422, "give both street and number")
+    if given[2] and (lat is None or lon is None):
+        raise HTTPException(422, "give both lat and lon")
+    return AddressQuery(street, number, bin_id, lat, lon)
+
+
+Asked = Annotated[AddressQuery, Depends(_address_query)]
+"""The address a resident asks about (the query's street and number, bin_id, or lat and
+lon)."""
+
+
+def _find(conn: psycopg.Connection, asked: AddressQuery) -> tuple[str | None, list[BinInfo]]:
+    """The address asked for and its bins; 404 when there are none."""
+    if asked.street is not None and asked.number is not None:
+        address = f"{asked.street.strip()} {asked.number.strip()}"
         found = _at_address(conn, address)
         if not found:
             raise HTTPException(404, f"no bins registered at {address}")
         return found[0][1], [info for info, _ in found]
-    if given[2]:
-        if lat is None or lon is None:
-            raise HTTPException(422, "give both lat and lon")
-        bin_id = nearest_bin(conn, lat, lon, NEAR_M)
+    bin_id = asked.bin_id
+    if asked.lat is not None and asked.lon is not None:
+        bin_id = nearest_bin(conn, asked.lat, asked.lon, NEAR_M)
         if bin_id is None:
             raise HTTPException(404, f"no bin within {NEAR_M:.0f} m of that position")
     row = conn.execute(f"{_BINS} WHERE id = %s", (bin_id,)).fetchone()
@@ -72,24 +97,24 @@ def _bins(
     return row[7], [info for info, _ in _at_address(conn, row[7])]
 
 
-AddressBins = Annotated[tuple[str | None, list[BinInfo]], Depends(_bins)]
-"""The address a resident asks about and its bins (the query's street and number, bin_id,
-or lat and lon)."""
-
-
-def _pickups(conn: Conn, bins: list[BinInfo], weeks: int) -> list[Pickup]:
+def _pickups(conn: psycopg.Connection, bins: list[BinInfo], weeks: int) -> list[Pickup]:
     return load_pickups(conn, bins, date.today(), 7 * weeks)
 
 
+# The residents' endpoints are the API's busiest. Each does its database work in one worker
+# thread (`run_in_threadpool`) instead of one for each synchronous dependency and one for
+# the endpoint: a hop to a thread and back costs about as much as one of their queries.
+
+
 @router.get("/pickups", responses=NOT_FOUND)
-def get_pickups(
-    conn: Conn,
-    asked: AddressBins,
-    weeks: Weeks = 8,
-) -> schemas.Pickups:
+async def get_pickups(conn: Conn, asked: Asked, weeks: Weeks = 8) -> schemas.Pickups:
     """The next pickups at an address (street and house number), at a bin's address, or at
     the address of the nearest bin to a position (within 200 m), by day."""
-    address, bins = asked
+    return await run_in_threadpool(_pickups_at, conn, asked, weeks)
+
+
+def _pickups_at(conn: psycopg.Connection, asked: AddressQuery, weeks: int) -> schemas.Pickups:
+    address, bins = _find(conn, asked)
     return schemas.Pickups(
         address=address,
         bin_ids=[b.id for b in bins],
@@ -115,28 +140,29 @@ def get_pickups(
         **NOT_FOUND,
     },
 )
-def get_pickups_calendar(
-    conn: Conn,
-    asked: AddressBins,
-    weeks: Weeks = 8,
-) -> Response:
+async def get_pickups_calendar(conn: Conn, asked: Asked, weeks: Weeks = 8) -> Response:
     """The same pickups as an iCalendar feed to subscribe to: one all-day event each, a
     reminder at 18:00 the evening before, stable event ids (a pickup a holiday moves stays
     the same event)."""
-    address, bins = asked
-    name = f"Waste collection, {address or bins[0].id}"
-    text = pickup_calendar(_pickups(conn, bins, weeks), name, datetime.now(UTC))
+    text = await run_in_threadpool(_calendar_at, conn, asked, weeks)
     return Response(text, media_type="text/calendar; charset=utf-8")
 
 
+def _calendar_at(conn: psycopg.Connection, asked: AddressQuery, weeks: int) -> str:
+    address, bins = _find(conn, asked)
+    name = f"Waste collection, {address or bins[0].id}"
+    return pickup_calendar(_pickups(conn, bins, weeks), name, datetime.now(UTC))
+
+
 @router.get("/collected", responses=NOT_FOUND)
-def get_collected(
-    conn: Conn,
-    asked: AddressBins,
-) -> schemas.CollectedToday:
+async def get_collected(conn: Conn, asked: Asked) -> schemas.CollectedToday:
     """Was it collected today, and if not why: each bin at the address on today's latest
     plan, as the drivers reported it (on that version or an earlier one of the day)."""
-    address, bins = asked
+    return await run_in_threadpool(_collected_at, conn, asked)
+
+
+def _collected_at(conn: psycopg.Connection, asked: AddressQuery) -> schemas.CollectedToday:
+    address, bins = _find(conn, asked)
     today = date.today()
     rows = conn.execute(
         "SELECT s.site_id, s.arrival_at, r.status, r.reason, r.reported_at "

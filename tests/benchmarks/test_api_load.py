@@ -19,5 +19,5 @@ def test_a_tiny_run_prints_every_endpoint(capsys: pytest.CaptureFixture[str]) ->
         "calendar feed (ICS)",
         "bins GeoJSON (150 bins, 2 in flight)",
     ]
-    assert [row[-1] for row in rows] == ["0", "0", "0", ""]  # no failed requests
+    assert [row[-1] for row in rows] == ["0", "0", "0", "0"]  # no failed requests
     assert all(float(row[1].replace(",", "")) > 0 for row in rows)
