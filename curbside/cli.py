@@ -50,6 +50,14 @@ def cmd_db(args: argparse.Namespace) -> int:
     import psycopg
 
     settings = load(ServiceSettings, args.env_file)
+    if args.action == "prune":
+        from curbside.retention import prune_readings
+
+        if args.keep_days is None:
+            raise CurbsideError("db prune needs --keep-days N")
+        with psycopg.connect(settings.dsn, autocommit=True) as conn:
+            _say(prune_readings(conn, timedelta(days=args.keep_days)))
+        return 0
     if args.action == "upgrade":
         applied = migrate.upgrade(settings.dsn)
         _say(
@@ -483,8 +491,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     services = add("services", cmd_services, "start, stop or show the local broker and database")
     services.add_argument("action", choices=["up", "down", "status"])
-    db = add("db", cmd_db, "apply schema migrations (upgrade) or show the schema version")
-    db.add_argument("action", choices=["upgrade", "status"])
+    db = add(
+        "db", cmd_db, "apply schema migrations (upgrade), show the schema version, prune readings"
+    )
+    db.add_argument("action", choices=["upgrade", "status", "prune"])
+    db.add_argument(
+        "--keep-days", type=int, help="prune: keep the readings of this many days, remove older"
+    )
     ingest = add("ingest", cmd_ingest, "run an ingest worker: MQTT readings into the database")
     ingest.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
     api = add("api", cmd_api, "serve the HTTP API")

@@ -180,3 +180,20 @@ def test_rejects_arguments_are_checked(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         build_parser().parse_args(argv)
     assert exited.value.code == 2
+
+
+def test_db_prune_keeps_the_days_asked_for(
+    db: psycopg.Connection, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`curbside db prune --keep-days N` drops the old readings; without N it says so."""
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    db.execute(
+        "INSERT INTO readings (device_id, measured_at, received_at, fill_pct)"
+        " VALUES ('d', %s, %s, 50), ('d', now(), now(), 60)",
+        (old, old),
+    )
+    assert main(["db", "prune"]) == 1
+    assert "--keep-days" in capsys.readouterr().err
+    assert main(["db", "prune", "--keep-days", "400"]) == 0
+    assert "1 chunk(s) of readings dropped" in capsys.readouterr().out
+    assert db.execute("SELECT fill_pct FROM readings").fetchall() == [(60.0,)]
