@@ -31,7 +31,10 @@ def post_uplinks(conn: Conn, key: Gateway, batch: schemas.UplinkBatch) -> schema
         Message(m.topic, json.dumps(m.payload).encode(), m.received_at or now)
         for m in batch.messages
     ]
-    decoded = process(messages, load_registry(conn), settings.topic_prefix)
+    # A first pass names the devices the batch needs; only those are read from the registry.
+    needed = process(messages, {}, settings.topic_prefix).unknown_keys
+    registry = load_registry(conn, needed) if needed else {}
+    decoded = process(messages, registry, settings.topic_prefix)
     written = write_batch(conn, decoded, settings.event_rules())
     return schemas.UplinkResult(
         stored=written.inserted,
