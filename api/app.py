@@ -6,12 +6,13 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from psycopg_pool import ConnectionPool
 
-from api import openapi, problems
+from api import metrics, openapi, problems
 from api.ratelimit import RateLimiter
 from api.routes import (
     bins,
@@ -30,16 +31,25 @@ from curbside import migrate
 
 SETTINGS_VARIABLE = "CURBSIDE_API_SETTINGS_JSON"
 """How `curbside api --workers N` hands its settings to uvicorn's worker processes."""
+METRICS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus_client's multiprocess mode: the folder where each worker keeps its metrics."""
 
 
 def create_app_from_environment() -> FastAPI:
     """The API in one of uvicorn's worker processes, with the settings its parent resolved
-    (as JSON in `CURBSIDE_API_SETTINGS_JSON`)."""
-    return create_app(ApiSettings.model_validate_json(os.environ[SETTINGS_VARIABLE]))
+    (as JSON in `CURBSIDE_API_SETTINGS_JSON`); the workers share their request metrics
+    through the folder in `PROMETHEUS_MULTIPROC_DIR`, when the parent set one."""
+    shared = os.environ.get(METRICS_VARIABLE)
+    return create_app(
+        ApiSettings.model_validate_json(os.environ[SETTINGS_VARIABLE]),
+        metrics_dir=Path(shared) if shared else None,
+    )
 
 
-def create_app(settings: ApiSettings) -> FastAPI:
-    """The API for these settings; migrations run and the pool opens when it starts."""
+def create_app(settings: ApiSettings, metrics_dir: Path | None = None) -> FastAPI:
+    """The API for these settings; migrations run and the pool opens when it starts.
+    `metrics_dir`: where several server processes keep their request metrics (api/metrics.py);
+    None, the process's own."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,4 +85,5 @@ def create_app(settings: ApiSettings) -> FastAPI:
             allow_methods=["GET", "POST", "PUT"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key"],
         )
+    metrics.install(app, metrics_dir)  # last: its middleware times everything else
     return app

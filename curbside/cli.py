@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -116,7 +117,9 @@ def cmd_api(args: argparse.Namespace) -> int:
         return 0
     os.environ[api.app.SETTINGS_VARIABLE] = settings.model_dump_json()
     factory = "api.app:create_app_from_environment"
-    uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_level="info")
+    with tempfile.TemporaryDirectory(prefix="curbside-api-metrics-") as metrics_dir:
+        os.environ[api.app.METRICS_VARIABLE] = metrics_dir  # one /metrics for all workers
+        uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_level="info")
     return 0
 
 
@@ -139,8 +142,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
         run_evenings(settings.dsn, settings, at, lambda: datetime.now(UTC), sleep)
         return 0
     plan_date: date = args.date or date.today() + timedelta(days=1)
-    _say(f"planning routes for {plan_date}")
     with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        if args.if_working_day:
+            from optimizer.needs import load_holidays
+
+            working = settings.selection_settings.working_days
+            if plan_date.weekday() not in working or plan_date in load_holidays(conn):
+                _say(f"no collection on {plan_date}: nothing to plan")
+                return 0
+        _say(f"planning routes for {plan_date}")
         summary = optimizer.plan_day(conn, plan_date, settings)
     print(summary.describe())
     return 0
@@ -386,6 +396,29 @@ def cmd_rejects_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- grafana -------------------------------------------------------------------------------
+
+
+def cmd_grafana(args: argparse.Namespace) -> int:
+    from curbside import grafana
+
+    settings = load(grafana.GrafanaSettings, args.env_file)
+    url = args.url or settings.grafana_url
+    datasource = grafana.datasource_model(
+        settings.grafana_database_url or settings.dsn, settings.grafana_db_password
+    )
+    dashboards = grafana.load_dashboards(args.dashboards or grafana.DASHBOARDS_DIR)
+    folder = args.folder or settings.grafana_folder
+    _say(f"pushing a datasource, the folder {folder} and {len(dashboards)} dashboards to {url}")
+    with grafana.connect(url, args.token or settings.grafana_token) as api:
+        changes = grafana.push(api, datasource, folder, dashboards, force=args.force)
+    for change in changes:
+        print(change.describe())
+    written = sum(change.action != "unchanged" for change in changes)
+    _say(f"{written} written, {len(changes) - written} unchanged")
+    return 0
+
+
 def _cut(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -513,6 +546,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=_time_of_day,
         metavar="HH:MM",
         help="keep running: every evening at this local time, plan the next working day",
+    )
+    plan.add_argument(
+        "--if-working-day",
+        action="store_true",
+        help="plan only if trucks go out that day (a working day, not a holiday): for cron",
     )
     simulate = add("simulate", cmd_simulate, "generate a city, register it, publish its readings")
     simulate.add_argument(
@@ -676,6 +714,31 @@ def build_parser() -> argparse.ArgumentParser:
     loadtest.add_argument("--bins", type=_positive, help="bins (and devices) of the city")
     loadtest.add_argument("--seed", type=int, help="random seed of the city")
     loadtest.add_argument("--json", action="store_true", help="print the report as JSON")
+    grafana = add(
+        "grafana",
+        cmd_grafana,
+        "create or update Grafana's datasource, folder and dashboards (docs/grafana.md)",
+    )
+    grafana.add_argument(
+        "action", choices=["push"], help="push: write what differs, leave the rest alone"
+    )
+    grafana.add_argument("--url", help="Grafana's address (default CURBSIDE_GRAFANA_URL)")
+    grafana.add_argument("--token", help="a service account token (default CURBSIDE_GRAFANA_TOKEN)")
+    grafana.add_argument(
+        "--folder", help="the dashboards' folder (default CURBSIDE_GRAFANA_FOLDER, Curbside)"
+    )
+    grafana.add_argument(
+        "--dashboards",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the dashboard JSON files (default deploy/grafana/dashboards)",
+    )
+    grafana.add_argument(
+        "--force",
+        action="store_true",
+        help="write everything, the datasource's password too, even when unchanged",
+    )
     add("up", cmd_up, "everything: services, migrations, ingest, API, a simulated city, a plan")
     add("down", cmd_down, "stop everything `up` started")
     add("status", cmd_status, "show what is running")

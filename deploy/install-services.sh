@@ -2,6 +2,7 @@
 # Installs what Curbside needs from the operating system on a bare Debian or Ubuntu machine:
 # Mosquitto, PostgreSQL and the TimescaleDB extension for the local PostgreSQL major version,
 # and, for the web pages' tests (tests/api/test_pages.py), Chromium, its WebDriver and a font.
+# promtool too, for the tests of the Prometheus configuration (deploy/prometheus).
 # Idempotent: when everything is present it only checks and reports, in a second or two.
 #
 # TimescaleDB comes from, in order of preference:
@@ -69,6 +70,10 @@ timescaledb_installed() { ls "$PG_SHAREDIR"/extension/timescaledb--*.sql >/dev/n
 
 # --- Chromium: the tests load the web pages in it, headless, and take screenshots --------
 apt_install chromium chromium-driver fonts-dejavu-core
+
+# --- promtool: the tests check deploy/prometheus with it (tests/deploy/test_prometheus.py) --
+# Debian ships it in the `prometheus` package; the server it also installs is not needed.
+apt_install prometheus
 
 # --- TimescaleDB: a packaged build --------------------------------------------------------
 if ! timescaledb_installed; then

@@ -31,6 +31,8 @@ class PlanSummary:
     duration_s: int
     solver: str
     status: str
+    load_l: float = 0.0
+    """The litres the routes collect."""
 
     def describe(self) -> str:
         """One line for the command line and the logs."""
@@ -120,6 +122,7 @@ def plan_day(
         duration_s=result.duration_s,
         solver=result.solver,
         status=result.status,
+        load_l=result.load_l,
     )
 
 

@@ -45,6 +45,8 @@ class PlannerSettings(ServiceSettings):
     """Where road matrices are kept between runs; None: not kept."""
     backend: Literal["auto", "ortools", "pyvrp"] = "auto"
     """Which routing backend searches; auto runs PyVRP beside OR-Tools when it can."""
+    planner_metrics_port: int = Field(default=0, ge=0, le=65535)
+    """`plan --every-evening` serves Prometheus metrics on this port (0.0.0.0); 0: none."""
 
     @field_validator("timezone")
     @classmethod

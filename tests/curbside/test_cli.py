@@ -1,6 +1,6 @@
 """Tests of curbside/cli.py: help and argument errors; the device and reject commands."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -11,7 +11,7 @@ from ingest import Message, load_registry, process, write_batch
 
 COMMANDS = [
     "services", "db", "ingest", "api", "plan", "holidays", "keys", "simulate", "devices",
-    "rejects", "up", "down", "status",
+    "rejects", "up", "down", "status", "grafana",
 ]  # fmt: skip
 
 
@@ -197,3 +197,14 @@ def test_db_prune_keeps_the_days_asked_for(
     assert main(["db", "prune", "--keep-days", "400"]) == 0
     assert "1 chunk(s) of readings dropped" in capsys.readouterr().out
     assert db.execute("SELECT fill_pct FROM readings").fetchall() == [(60.0,)]
+
+
+def test_plan_if_working_day_skips_a_holiday(
+    db: psycopg.Connection, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With tomorrow a public holiday, `curbside plan --if-working-day` plans nothing."""
+    tomorrow = date.today() + timedelta(days=1)
+    db.execute("INSERT INTO holidays (day, name) VALUES (%s, 'Test day')", (tomorrow,))
+    assert main(["plan", "--if-working-day"]) == 0
+    assert f"no collection on {tomorrow}: nothing to plan" in capsys.readouterr().out
+    assert db.execute("SELECT count(*) FROM plans").fetchone() == (0,)

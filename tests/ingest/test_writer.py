@@ -95,8 +95,10 @@ def test_a_frame_counter_repeated_without_a_timestamp_is_a_duplicate(
 
 def test_silent_devices_are_found_once(db: psycopg.Connection, registered_device: str) -> None:
     """A device quiet for three intervals gets one silent event, however often we look."""
-    old = (datetime.now(UTC) - timedelta(hours=5)).isoformat()
-    write_batch(db, batch_of(db, f'{{"ts": "{old}", "fill_pct": 30}}'.encode()))
+    now = datetime.now(UTC)  # the sweep measures silence against the database's clock
+    old = (now - timedelta(hours=5)).isoformat()
+    message = Message(TOPIC, f'{{"ts": "{old}", "fill_pct": 30}}'.encode(), now, 0)
+    assert write_batch(db, process([message], load_registry(db), "c/v1")).inserted == 1
     assert silent_sweep(db, after_intervals=3) == 1
     assert silent_sweep(db, after_intervals=3) == 0
     row = db.execute("SELECT device_id, kind FROM events").fetchall()
