@@ -17,6 +17,10 @@ class ApiSettings(ServiceSettings):
     api_workers: int = Field(default=1, ge=1, le=64)
     """Server processes; each has its own connection pool and its own count of the public
     rate limit (so a client may make up to this many times the limit)."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose X-Forwarded-For the API believes (comma-separated addresses or
+    networks, or "*"): behind a reverse proxy or a load balancer, its address, so that the
+    public rate limit counts each client, not the proxy."""
     pool_min_size: int = 1
     pool_max_size: int = 10
     max_body_bytes: int = 6 * 1024 * 1024

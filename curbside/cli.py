@@ -16,6 +16,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 
 from curbside import migrate
@@ -112,14 +113,18 @@ def cmd_api(args: argparse.Namespace) -> int:
     host = args.host or settings.api_host
     port = args.port or settings.api_port
     workers = args.workers or settings.api_workers
+    serve = partial(
+        uvicorn.run, host=host, port=port, log_level="info",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )  # fmt: skip
     if workers == 1:
-        uvicorn.run(api.create_app(settings), host=host, port=port, log_level="info")
+        serve(api.create_app(settings))
         return 0
     os.environ[api.app.SETTINGS_VARIABLE] = settings.model_dump_json()
     factory = "api.app:create_app_from_environment"
     with tempfile.TemporaryDirectory(prefix="curbside-api-metrics-") as metrics_dir:
         os.environ[api.app.METRICS_VARIABLE] = metrics_dir  # one /metrics for all workers
-        uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_level="info")
+        serve(factory, factory=True, workers=workers)
     return 0
 
 
