@@ -291,3 +291,36 @@ def report_stop(
                 (bin_id, reported_at),
             )
     return True
+
+
+def attach_stop_photo(
+    conn: psycopg.Connection, plan_id: int, bin_id: str, photo: bytes, media_type: str
+) -> bool:
+    """Keep a photo with the stop's report, in place of any earlier one; True when that
+    changed something, False when the same photo was there (a retry).
+
+    Raises `AmendError` when the stop has no report yet: a photo shows what a report says.
+    """
+    row = conn.execute(
+        "SELECT photo, photo_type FROM stop_reports WHERE plan_id = %s AND bin_id = %s",
+        (plan_id, bin_id),
+    ).fetchone()
+    if row is None:
+        raise AmendError(f"{bin_id} has no report on plan {plan_id}: report the stop first")
+    if row[0] is not None and bytes(row[0]) == photo and row[1] == media_type:
+        return False
+    conn.execute(
+        "UPDATE stop_reports SET photo = %s, photo_type = %s WHERE plan_id = %s AND bin_id = %s",
+        (photo, media_type, plan_id, bin_id),
+    )
+    return True
+
+
+def stop_photo(conn: psycopg.Connection, plan_id: int, bin_id: str) -> tuple[bytes, str] | None:
+    """The photo kept with a stop's report and its media type, if there is one."""
+    row = conn.execute(
+        "SELECT photo, photo_type FROM stop_reports "
+        "WHERE plan_id = %s AND bin_id = %s AND photo IS NOT NULL",
+        (plan_id, bin_id),
+    ).fetchone()
+    return None if row is None else (bytes(row[0]), str(row[1]))

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+import psycopg
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api import queries, schemas
 from api.deps import Conn, RowId, check_vehicle, latest_route, require
 from api.keys import ApiKey
+from api.openapi import answers
+from api.photos import BINARY, PHOTO_BODY, PHOTO_TYPES, photo_body
 from optimizer import PlannerSettings, PlanningError
 from optimizer.amend import AmendError
-from optimizer.lifecycle import Change, change_plan, report_stop
+from optimizer.lifecycle import Change, attach_stop_photo, change_plan, report_stop, stop_photo
 
 router = APIRouter(prefix="/v1", tags=["drivers and dispatchers"])
 Crew = Annotated[ApiKey, Depends(require("driver", "dispatcher"))]
@@ -59,10 +63,7 @@ def put_report(
 ) -> schemas.ReportStored:
     """Report a stop done or skipped (with a reason). The same report again changes
     nothing (200); a different one for the same stop is refused (409)."""
-    vehicle = queries.vehicle_of_stop(conn, plan_id, bin_id)
-    if vehicle is None:
-        raise HTTPException(404, f"{bin_id} is not a stop of plan {plan_id}")
-    check_vehicle(key, vehicle)
+    _check_stop(conn, key, plan_id, bin_id)
     at = report.reported_at or datetime.now(UTC)
     try:
         stored = report_stop(conn, plan_id, bin_id, report.status, at, report.reason, report.note)
@@ -71,6 +72,60 @@ def put_report(
     if not stored:
         response.status_code = 200
     return schemas.ReportStored(plan_id=plan_id, bin_id=bin_id, stored=stored)
+
+
+@router.put(
+    "/plans/{plan_id}/stops/{bin_id}/report/photo",
+    status_code=201,
+    openapi_extra=PHOTO_BODY,
+    responses={
+        200: {"model": schemas.ReportStored, "description": "The same photo was there."},
+        409: {"description": "The stop has no report yet: report it first."},
+        415: {"description": "The body is not a JPEG, PNG or WebP image."},
+    },
+)
+async def put_stop_photo(
+    request: Request, conn: Conn, key: Crew, plan_id: RowId, bin_id: str, response: Response
+) -> schemas.ReportStored:
+    """A photo with the stop's report (the body: a JPEG, PNG or WebP image of at most 5 MiB),
+    in place of an earlier one. Sending the same photo again changes nothing (200)."""
+    photo, media_type = await photo_body(request)
+    changed = await run_in_threadpool(_attach_photo, conn, key, plan_id, bin_id, photo, media_type)
+    if not changed:
+        response.status_code = 200
+    return schemas.ReportStored(plan_id=plan_id, bin_id=bin_id, stored=changed)
+
+
+def _attach_photo(
+    conn: psycopg.Connection, key: ApiKey, plan_id: int, bin_id: str, photo: bytes, media: str
+) -> bool:
+    _check_stop(conn, key, plan_id, bin_id)
+    try:
+        return attach_stop_photo(conn, plan_id, bin_id, photo, media)
+    except AmendError as exc:
+        raise HTTPException(409, str(exc)) from exc
+
+
+@router.get(
+    "/plans/{plan_id}/stops/{bin_id}/report/photo",
+    response_class=Response,
+    responses=answers("The photo", *PHOTO_TYPES, schema=BINARY),
+)
+def get_stop_photo(conn: Conn, key: Crew, plan_id: RowId, bin_id: str) -> Response:
+    """The photo kept with the stop's report."""
+    _check_stop(conn, key, plan_id, bin_id)
+    found = stop_photo(conn, plan_id, bin_id)
+    if found is None:
+        raise HTTPException(404, f"the report on {bin_id} has no photo")
+    return Response(found[0], media_type=found[1])
+
+
+def _check_stop(conn: psycopg.Connection, key: ApiKey, plan_id: int, bin_id: str) -> None:
+    """404 for a stop not on the plan, 403 for another driver's."""
+    vehicle = queries.vehicle_of_stop(conn, plan_id, bin_id)
+    if vehicle is None:
+        raise HTTPException(404, f"{bin_id} is not a stop of plan {plan_id}")
+    check_vehicle(key, vehicle)
 
 
 @router.post(

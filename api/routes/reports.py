@@ -10,11 +10,10 @@ from fastapi import APIRouter, Form, HTTPException, Query, Response, UploadFile
 from api import schemas
 from api.deps import Conn, RowId
 from api.openapi import answers
+from api.photos import BINARY, MAX_PHOTO_BYTES, PHOTO_TYPES
 from optimizer.reports import KINDS, Report, file_report, list_reports, report_by_id, report_photo
 
 router = APIRouter(tags=["residents"])
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 SERVICES = {
     "overflowing": "A bin or container is full or overflowing",
     "damaged": "A bin or container is damaged",
@@ -82,7 +81,7 @@ def get_report(conn: Conn, report_id: RowId) -> schemas.ResidentReport:
 @router.get(
     "/v1/reports/{report_id}/photo",
     response_class=Response,
-    responses=answers("The photo", *PHOTO_TYPES, schema={"type": "string", "format": "binary"}),
+    responses=answers("The photo", *PHOTO_TYPES, schema=BINARY),
 )
 def get_report_photo(conn: Conn, report_id: RowId) -> Response:
     found = report_photo(conn, report_id)

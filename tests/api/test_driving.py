@@ -149,3 +149,59 @@ def test_a_dispatcher_changes_the_plan_and_a_driver_may_not(
     unknown = {"kind": "urgent", "bin_ids": ["nowhere"]}  # a 500 once (schemathesis)
     refused = client.post(url, json=unknown, headers=_auth(keys["dispatcher"]))
     assert (refused.status_code, refused.json()["detail"]) == (409, "no bin 'nowhere'")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def test_a_photo_goes_with_a_stop_report_idempotently(
+    client: TestClient, keys: Keys, planned: int, db: psycopg.Connection
+) -> None:
+    """A photo needs the report first; sent twice it is kept once; the dispatcher reads it
+    back byte for byte; another photo replaces it."""
+    bin_id = _a_bin_of(client, keys, "t1")
+    url = f"/v1/plans/{planned}/stops/{bin_id}/report"
+    ann = {**_auth(keys["driver-t1"]), "Content-Type": "image/png"}
+    early = client.put(f"{url}/photo", content=PNG, headers=ann)
+    assert early.status_code == 409
+    assert "report the stop first" in early.json()["detail"]
+    skipped = {"status": "skipped", "reason": "contaminated"}
+    assert client.put(url, json=skipped, headers=_auth(keys["driver-t1"])).status_code == 201
+    first = client.put(f"{url}/photo", content=PNG, headers=ann)
+    assert (first.status_code, first.json()["stored"]) == (201, True)
+    again = client.put(f"{url}/photo", content=PNG, headers=ann)
+    assert (again.status_code, again.json()["stored"]) == (200, False)
+    read = client.get(f"{url}/photo", headers=_auth(keys["dispatcher"]))
+    assert (read.status_code, read.headers["content-type"], read.content) == (200, "image/png", PNG)
+    other = client.put(f"{url}/photo", content=PNG + b"\0", headers=ann)
+    assert (other.status_code, other.json()["stored"]) == (201, True)
+    stored = db.execute("SELECT photo FROM stop_reports WHERE bin_id = %s", (bin_id,)).fetchone()
+    assert stored is not None
+    assert bytes(stored[0]) == PNG + b"\0"
+
+
+@pytest.mark.parametrize(
+    ("who", "media_type", "body", "status"),
+    [
+        ("driver-t2-stop", "image/png", PNG, 403),  # t1's driver on t2's stop
+        ("own", "text/plain", b"hello", 415),
+        ("own", "image/jpeg", b"", 422),
+        ("own", "image/jpeg", b"\xff" * (5 * 1024 * 1024 + 1), 413),
+        ("none", "image/png", PNG, 401),
+    ],
+)
+def test_bad_stop_photos_are_refused(
+    client: TestClient, keys: Keys, planned: int, who: str, media_type: str, body: bytes,
+    status: int,
+) -> None:  # fmt: skip
+    vehicle = "t2" if who == "driver-t2-stop" else "t1"
+    bin_id = _a_bin_of(client, keys, vehicle)
+    url = f"/v1/plans/{planned}/stops/{bin_id}/report"
+    done = client.put(url, json={"status": "done"}, headers=_auth(keys["dispatcher"]))
+    assert done.status_code == 201
+    headers = {"Content-Type": media_type}
+    if who != "none":
+        headers.update(_auth(keys["driver-t1"]))
+    refused = client.put(f"{url}/photo", content=body, headers=headers)
+    assert refused.status_code == status, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
