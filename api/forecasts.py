@@ -1,8 +1,8 @@
 """Forecasts for dispatchers: one bin's level ahead, and the bins at risk of overflowing.
 
-Both use the planner's forecaster (`optimizer.needs.load_forecasts`) on the bins of a stream,
-so a bin whose sensor cannot be trusted falls back, as in planning, to its own history or to
-its stream's trusted bins.
+Both use the planner's forecaster (`optimizer.needs.load_forecasts`), so a bin whose sensor
+cannot be trusted falls back, as in planning, to its own history or to its stream's trusted
+bins (read only when needed).
 """
 
 from __future__ import annotations
@@ -42,7 +42,10 @@ def bin_forecast(
     stream = conn.execute("SELECT waste_stream FROM bins WHERE id = %s", (bin_id,)).fetchone()
     if stream is None:
         return None
-    found = load_forecasts(conn, load_bins(conn, stream[0]), now)[bin_id]
+    stream_bins = load_bins(conn, stream[0])
+    found = load_forecasts(conn, {bin_id: stream_bins[bin_id]}, now)[bin_id]
+    if found.source == "neighbours":  # its own readings say too little: ask its stream's
+        found = load_forecasts(conn, stream_bins, now)[bin_id]
     ahead = [now + timedelta(days=day) for day in range(1, days + 1)]
     return schemas.BinForecast(
         bin_id=bin_id,

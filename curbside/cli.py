@@ -150,9 +150,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with psycopg.connect(settings.dsn, autocommit=True) as conn:
         if args.if_working_day:
             from optimizer.needs import load_holidays
+            from optimizer.select import trucks_go_out
 
             working = settings.selection_settings.working_days
-            if plan_date.weekday() not in working or plan_date in load_holidays(conn):
+            if not trucks_go_out(plan_date, working, load_holidays(conn)):
                 _say(f"no collection on {plan_date}: nothing to plan")
                 return 0
         _say(f"planning routes for {plan_date}")

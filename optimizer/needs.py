@@ -44,6 +44,10 @@ class BinInfo:
     round_weekday: int | None
 
 
+BIN_COLUMNS = "id, lat, lon, volume_l, waste_stream, schedule, round_weekday"
+"""The columns of `bins` a `BinInfo` is made of, in its fields' order."""
+
+
 def load_holidays(conn: psycopg.Connection) -> dict[date, date | None]:
     """Each holiday and the day its calendar collections move to (None: dropped)."""
     return dict(conn.execute("SELECT day, moved_to FROM holidays").fetchall())
@@ -64,7 +68,7 @@ def calendar_due(info: BinInfo, day: date, holidays: Mapping[date, date | None])
 def load_bins(conn: psycopg.Connection, waste_stream: str | None = None) -> dict[str, BinInfo]:
     """Every bin (or those of one stream) by id, in id order."""
     rows = conn.execute(
-        "SELECT id, lat, lon, volume_l, waste_stream, schedule, round_weekday FROM bins "
+        f"SELECT {BIN_COLUMNS} FROM bins "
         "WHERE %(stream)s::text IS NULL OR waste_stream = %(stream)s ORDER BY id",
         {"stream": waste_stream},
     )

@@ -21,6 +21,7 @@ from optimizer.errors import PlanningError
 from optimizer.metrics import PlannerMetrics
 from optimizer.needs import load_holidays
 from optimizer.plan import PlanSummary, plan_day
+from optimizer.select import trucks_go_out
 from optimizer.settings import PlannerSettings
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,7 @@ def day_to_plan(
 ) -> date | None:
     """The day after the run, when trucks go out on it; None otherwise."""
     following = run.date() + timedelta(days=1)
-    if following.weekday() not in working_days or following in holidays:
-        return None
-    return following
+    return following if trucks_go_out(following, working_days, holidays) else None
 
 
 def run_evenings(

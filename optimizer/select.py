@@ -28,7 +28,7 @@ it is at most optional.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -107,6 +107,11 @@ class Selected:
     """The forecast's flags: a dispatcher checks bins whose sensors are not trusted."""
 
 
+def trucks_go_out(day: date, working_days: Collection[int], holidays: Collection[date]) -> bool:
+    """Whether collection rounds run on `day`: a working day that is not a holiday."""
+    return day.weekday() in working_days and day not in holidays
+
+
 def next_opportunity(
     day: date,
     settings: SelectionSettings,
@@ -120,7 +125,7 @@ def next_opportunity(
     following = day
     for _ in range(working_days_ahead):
         following += timedelta(days=1)
-        while following.weekday() not in settings.working_days or following in closed:
+        while not trucks_go_out(following, settings.working_days, closed):
             following += timedelta(days=1)
     return datetime.combine(following, settings.pickup_time, tzinfo=zone)
 

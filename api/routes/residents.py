@@ -14,14 +14,14 @@ from api import schemas
 from api.deps import Conn
 from api.ics import pickup_calendar, stream_title
 from optimizer.geo import haversine_m
-from optimizer.needs import BinInfo
+from optimizer.needs import BIN_COLUMNS, BinInfo
 from optimizer.pickups import Pickup, load_pickups
 from optimizer.reports import nearest_bin
 
 router = APIRouter(prefix="/v1", tags=["residents"])
 NEAR_M = 200.0
 """A position finds the address of the nearest bin within this distance."""
-_BINS = "SELECT id, lat, lon, volume_l, waste_stream, schedule, round_weekday, address FROM bins"
+_BINS = f"SELECT {BIN_COLUMNS}, address FROM bins"
 
 Street = Annotated[str | None, Query(min_length=1, max_length=200, description="e.g. Korenmarkt")]
 Number = Annotated[str | None, Query(min_length=1, max_length=20, description="e.g. 1 or 12b")]
