@@ -34,7 +34,7 @@ from typing import Literal
 
 import ortools
 
-from optimizer.backends.ortools_backend import first_solutions, solve_ortools
+from optimizer.backends.ortools_backend import first_solutions, iterated, solve_ortools
 from optimizer.backends.ortools_params import OrtoolsParams
 from optimizer.check import verify
 from optimizer.decompose import cut_out, solve_by_sectors
@@ -65,6 +65,8 @@ class SolveParams:
     sector_size: int = 500
     """OR-Tools finds the first plan of a day of more stops by sectors of about this many,
     in parallel."""
+    ils_sector_size: int = 250
+    """The same with OR-Tools' iterated local search, whose first descent is slow on more."""
     pyvrp_sector_size: int = 1500
     """With backend auto, PyVRP searches a day of more stops by sectors of at most this
     many, one per core."""
@@ -81,7 +83,7 @@ class SolveParams:
             raise ValueError(f"backend must be auto, ortools or pyvrp, got {self.backend!r}")
         if not (math.isfinite(self.polish_s) and self.polish_s >= 0):
             raise ValueError(f"polish_s must be >= 0, got {self.polish_s!r}")
-        for name in ("sector_size", "pyvrp_sector_size"):
+        for name in ("sector_size", "ils_sector_size", "pyvrp_sector_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.part_size < 1:
@@ -293,9 +295,12 @@ def _ortools_alone(
     first_s = limit_s * params.first_share
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(2, mp_context=context) as pool:
-        if len(problem.stops) > params.sector_size:
+        sector_size = params.sector_size
+        if iterated(problem, matrices, params.ortools):
+            sector_size = params.ils_sector_size
+        if len(problem.stops) > sector_size:
             search = partial(_ortools_tours, params=params.ortools)
-            tours = solve_by_sectors(problem, matrices, first_s, search, params.sector_size, pool)
+            tours = solve_by_sectors(problem, matrices, first_s, search, sector_size, pool)
             first = _Candidate(tours, f"ortools {ortools.__version__} by sectors", "SECTORS")
         else:
             found = _first_plans(problem, matrices, first_s, params.ortools, pool)

@@ -31,7 +31,11 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.backends.ortools_nodes import NodeLayout
-from optimizer.backends.ortools_params import OrtoolsParams, search_parameters
+from optimizer.backends.ortools_params import (
+    OrtoolsParams,
+    search_parameters,
+    use_iterated_local_search,
+)
 from optimizer.backends.units import capacity_units, demand_units
 from optimizer.geo import TravelMatrices
 from optimizer.problem import Problem, Stop, Vehicle
@@ -257,7 +261,21 @@ class RoutingModel:
             if assignment is not None:
                 return self.routing.SolveFromAssignmentWithParameters(assignment, parameters)
             log.warning("OR-Tools could not start from the given routes; searching afresh")
+        if iterated(self.problem, self.matrices, self.params):
+            use_iterated_local_search(parameters, self.params, self._nearest_arc_cost())
+            return self.routing.SolveWithIteratedLocalSearch(parameters)
         return self.routing.SolveWithParameters(parameters)
+
+    def _nearest_arc_cost(self) -> float:
+        """The mean cost, in the model's units, of the arc from a stop to its nearest site."""
+        nodes, first = self.nodes, self.nodes.first_stop_node
+        stops = nodes.distance[first : first + len(self.problem.stops)].astype(np.float64)
+        if not stops.size:
+            return 1.0
+        stops[np.arange(len(stops)), np.arange(first, first + len(stops))] = np.inf
+        nearest = stops.min(axis=1)
+        per_km = max(v.cost_per_km for v in self.problem.vehicles)
+        return float(np.mean(nearest[np.isfinite(nearest)])) * per_km * COST_SCALE / 1000
 
     def tours(self, assignment: Any) -> list[Tour]:
         """The assignment's non-empty routes as tours, with the final unloading made explicit."""
@@ -321,6 +339,13 @@ def first_solutions(
     return ("PATH_CHEAPEST_ARC", "SAVINGS")
 
 
+def iterated(problem: Problem, matrices: TravelMatrices, params: OrtoolsParams) -> bool:
+    """Whether a search from scratch is OR-Tools' iterated local search (see `OrtoolsParams`)."""
+    if params.iterated_local_search is not None:
+        return params.iterated_local_search
+    return not _timed(problem, matrices)
+
+
 def _timed(problem: Problem, matrices: TravelMatrices) -> bool:
     """Whether time constrains or costs anything; without, the search skips the dimension."""
     if matrices.duration_s.any():
@@ -359,4 +384,6 @@ def solve_ortools(
     status = routing_enums_pb2.RoutingSearchStatus.Value.Name(model.routing.status())
     if assignment is None:
         return None
+    if status == "ROUTING_NOT_SOLVED":  # the iterated local search leaves it unset
+        status = "ROUTING_SUCCESS"
     return model.tours(assignment), status
