@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,10 @@ class OrtoolsParams:
             raise ValueError(f"solution_limit must be at least 1, got {self.solution_limit}")
         if self.neighbors < 0:
             raise ValueError(f"neighbors must be >= 0, got {self.neighbors}")
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
+            raise ValueError(f"temperature must be positive, got {self.temperature!r}")
+        if self.sisr_max_string < 1 or self.sisr_removed < 1:
+            raise ValueError("sisr_max_string and sisr_removed must be at least 1")
         if self.trips is not None and self.trips < 1:
             raise ValueError(f"trips must be at least 1, got {self.trips}")
 

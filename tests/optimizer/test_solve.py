@@ -4,6 +4,7 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 from itertools import pairwise, permutations
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from optimizer import (
     check,
     solve,
 )
+from optimizer.read import read_vrplib
 from optimizer.solve import stream_parts
 
 StopAt = Callable[..., Stop]
@@ -775,3 +777,19 @@ def test_a_stop_locked_to_a_vehicle_is_served_by_it(
     assert result.solver.startswith("ortools ")
     on = {stop_id: route.vehicle_id for route in result.routes for stop_id in route.stop_ids}
     assert on == {"a": "t1", "b": "t2"}
+
+
+def test_an_untimed_day_gets_its_first_ortools_plan_by_smaller_sectors() -> None:
+    """OR-Tools' iterated local search, slow in its first descent on many stops, finds the
+    first plan of an untimed day (X-n101-k25) by sectors beyond `ils_sector_size` stops
+    even when `sector_size` would search it whole; every stop is served within capacity."""
+    instance = read_vrplib(Path(__file__).resolve().parents[1] / "data" / "X-n101-k25.vrp")
+    problem = instance.problem
+    params = SolveParams(
+        backend="ortools", ortools=OrtoolsParams(solution_limit=300), sector_size=500,
+        ils_sector_size=50, part_size=30,
+    )  # fmt: skip
+    result = solve(problem, time_limit_s=8, seed=1, params=params)
+    check_plan(problem, result)
+    assert result.served_ids == {stop.id for stop in problem.stops}
+    assert "by sectors" in result.solver

@@ -45,6 +45,9 @@ def _tours(problem: Problem, params: OrtoolsParams = FAST, initial: Any = None) 
         ({"solution_limit": 0}, "solution_limit"),
         ({"neighbors": -1}, "neighbors"),
         ({"trips": 0}, "trips"),
+        ({"temperature": 0.0}, "temperature"),
+        ({"temperature": float("nan")}, "temperature"),
+        ({"sisr_removed": 0}, "sisr"),
     ],
 )
 def test_bad_params(fields: dict[str, Any], message: str) -> None:
