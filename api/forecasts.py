@@ -13,7 +13,7 @@ import psycopg
 
 from api import schemas
 from optimizer.forecast import Forecast
-from optimizer.needs import load_bins, load_forecasts
+from optimizer.needs import BIN_COLUMNS, BinInfo, load_bins, load_forecasts
 from optimizer.select import TRUSTED_FLAGS, SelectionSettings
 
 AT_RISK = SelectionSettings().risk
@@ -39,13 +39,13 @@ def bin_forecast(
     conn: psycopg.Connection, bin_id: str, days: int, now: datetime
 ) -> schemas.BinForecast | None:
     """The bin's forecast now and at each of the next `days` days; None if no such bin."""
-    stream = conn.execute("SELECT waste_stream FROM bins WHERE id = %s", (bin_id,)).fetchone()
-    if stream is None:
+    row = conn.execute(f"SELECT {BIN_COLUMNS} FROM bins WHERE id = %s", (bin_id,)).fetchone()
+    if row is None:
         return None
-    stream_bins = load_bins(conn, stream[0])
-    found = load_forecasts(conn, {bin_id: stream_bins[bin_id]}, now)[bin_id]
+    info = BinInfo(*row)
+    found = load_forecasts(conn, {bin_id: info}, now)[bin_id]
     if found.source == "neighbours":  # its own readings say too little: ask its stream's
-        found = load_forecasts(conn, stream_bins, now)[bin_id]
+        found = load_forecasts(conn, load_bins(conn, info.waste_stream), now)[bin_id]
     ahead = [now + timedelta(days=day) for day in range(1, days + 1)]
     return schemas.BinForecast(
         bin_id=bin_id,

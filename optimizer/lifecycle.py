@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
+from hashlib import sha256
 from typing import Literal
 
 import psycopg
@@ -301,13 +302,13 @@ def attach_stop_photo(
 
     Raises `AmendError` when the stop has no report yet: a photo shows what a report says.
     """
-    row = conn.execute(
-        "SELECT photo, photo_type FROM stop_reports WHERE plan_id = %s AND bin_id = %s",
+    row = conn.execute(  # the stored photo's digest: a retry need not read it back
+        "SELECT photo_type, sha256(photo) FROM stop_reports WHERE plan_id = %s AND bin_id = %s",
         (plan_id, bin_id),
     ).fetchone()
     if row is None:
         raise AmendError(f"{bin_id} has no report on plan {plan_id}: report the stop first")
-    if row[0] is not None and bytes(row[0]) == photo and row[1] == media_type:
+    if row[0] == media_type and row[1] is not None and bytes(row[1]) == sha256(photo).digest():
         return False
     conn.execute(
         "UPDATE stop_reports SET photo = %s, photo_type = %s WHERE plan_id = %s AND bin_id = %s",
