@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
+import orjson
 import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
@@ -14,14 +15,12 @@ from api import schemas
 from api.deps import Conn
 from api.ics import pickup_calendar, stream_title
 from optimizer.geo import haversine_m
-from optimizer.needs import BIN_COLUMNS, BinInfo
-from optimizer.pickups import Pickup, load_pickups
+from optimizer.pickups import AddressBins, load_address
 from optimizer.reports import nearest_bin
 
 router = APIRouter(prefix="/v1", tags=["residents"])
 NEAR_M = 200.0
 """A position finds the address of the nearest bin within this distance."""
-_BINS = f"SELECT {BIN_COLUMNS}, address FROM bins"
 
 Street = Annotated[str | None, Query(min_length=1, max_length=200, description="e.g. Korenmarkt")]
 Number = Annotated[str | None, Query(min_length=1, max_length=20, description="e.g. 1 or 12b")]
@@ -33,11 +32,6 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No bin at that address, by that id or within 200 m."}
 }
 """What a lookup by address answers when it finds nothing (its other errors: api/openapi.py)."""
-
-
-def _at_address(conn: psycopg.Connection, address: str) -> list[tuple[BinInfo, str | None]]:
-    rows = conn.execute(f"{_BINS} WHERE lower(address) = lower(%s) ORDER BY id", (address,))
-    return [(BinInfo(*row[:7]), row[7]) for row in rows.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -76,60 +70,58 @@ Asked = Annotated[AddressQuery, Depends(_address_query)]
 lon)."""
 
 
-def _find(conn: psycopg.Connection, asked: AddressQuery) -> tuple[str | None, list[BinInfo]]:
-    """The address asked for and its bins; 404 when there are none."""
+def _find(conn: psycopg.Connection, asked: AddressQuery, weeks: int = 0) -> AddressBins:
+    """The address asked for, its bins and what their pickups over `weeks` need; 404 when
+    there are none."""
+    start, days = date.today(), 7 * weeks
     if asked.street is not None and asked.number is not None:
         address = f"{asked.street.strip()} {asked.number.strip()}"
-        found = _at_address(conn, address)
-        if not found:
+        found = load_address(conn, start, days, address=address)
+        if found is None:
             raise HTTPException(404, f"no bins registered at {address}")
-        return found[0][1], [info for info, _ in found]
+        return found
     bin_id = asked.bin_id
     if asked.lat is not None and asked.lon is not None:
         bin_id = nearest_bin(conn, asked.lat, asked.lon, NEAR_M)
         if bin_id is None:
             raise HTTPException(404, f"no bin within {NEAR_M:.0f} m of that position")
-    row = conn.execute(f"{_BINS} WHERE id = %s", (bin_id,)).fetchone()
-    if row is None:
+    found = load_address(conn, start, days, bin_id=bin_id)
+    if found is None:
         raise HTTPException(404, f"no bin {bin_id!r}")
-    if row[7] is None:
-        return None, [BinInfo(*row[:7])]
-    return row[7], [info for info, _ in _at_address(conn, row[7])]
-
-
-def _pickups(conn: psycopg.Connection, bins: list[BinInfo], weeks: int) -> list[Pickup]:
-    return load_pickups(conn, bins, date.today(), 7 * weeks)
+    return found
 
 
 # The residents' endpoints are the API's busiest. Each does its database work in one worker
 # thread (`run_in_threadpool`) instead of one for each synchronous dependency and one for
-# the endpoint: a hop to a thread and back costs about as much as one of their queries.
+# the endpoint: a hop to a thread and back costs about as much as one of their queries. The
+# pickups are written as JSON there too (orjson), instead of FastAPI validating the answer
+# against its model and serializing it in the event loop; the model still documents it.
 
 
-@router.get("/pickups", responses=NOT_FOUND)
-async def get_pickups(conn: Conn, asked: Asked, weeks: Weeks = 8) -> schemas.Pickups:
+@router.get("/pickups", response_model=schemas.Pickups, responses=NOT_FOUND)
+async def get_pickups(conn: Conn, asked: Asked, weeks: Weeks = 8) -> Response:
     """The next pickups at an address (street and house number), at a bin's address, or at
     the address of the nearest bin to a position (within 200 m), by day."""
-    return await run_in_threadpool(_pickups_at, conn, asked, weeks)
+    body = await run_in_threadpool(_pickups_at, conn, asked, weeks)
+    return Response(body, media_type="application/json")
 
 
-def _pickups_at(conn: psycopg.Connection, asked: AddressQuery, weeks: int) -> schemas.Pickups:
-    address, bins = _find(conn, asked)
-    return schemas.Pickups(
-        address=address,
-        bin_ids=[b.id for b in bins],
-        pickups=[
-            schemas.ResidentPickup(
-                day=p.day,
-                waste_stream=p.waste_stream,
-                title=stream_title(p.waste_stream),
-                bin_id=p.bin_id,
-                moved_from=p.moved_from,
-                planned=p.planned,
-            )
-            for p in _pickups(conn, bins, weeks)
-        ],
-    )
+def _pickups_at(conn: psycopg.Connection, asked: AddressQuery, weeks: int) -> bytes:
+    """The pickups as `schemas.Pickups` JSON."""
+    found = _find(conn, asked, weeks)
+    pickups = [
+        {
+            "day": p.day,
+            "waste_stream": p.waste_stream,
+            "title": stream_title(p.waste_stream),
+            "bin_id": p.bin_id,
+            "moved_from": p.moved_from,
+            "planned": p.planned,
+        }
+        for p in found.pickups()
+    ]
+    bin_ids = [b.id for b in found.bins]
+    return orjson.dumps({"address": found.address, "bin_ids": bin_ids, "pickups": pickups})
 
 
 @router.get(
@@ -149,9 +141,9 @@ async def get_pickups_calendar(conn: Conn, asked: Asked, weeks: Weeks = 8) -> Re
 
 
 def _calendar_at(conn: psycopg.Connection, asked: AddressQuery, weeks: int) -> str:
-    address, bins = _find(conn, asked)
-    name = f"Waste collection, {address or bins[0].id}"
-    return pickup_calendar(_pickups(conn, bins, weeks), name, datetime.now(UTC))
+    found = _find(conn, asked, weeks)
+    name = f"Waste collection, {found.address or found.bins[0].id}"
+    return pickup_calendar(found.pickups(), name, datetime.now(UTC))
 
 
 @router.get("/collected", responses=NOT_FOUND)
@@ -162,7 +154,8 @@ async def get_collected(conn: Conn, asked: Asked) -> schemas.CollectedToday:
 
 
 def _collected_at(conn: psycopg.Connection, asked: AddressQuery) -> schemas.CollectedToday:
-    address, bins = _find(conn, asked)
+    at_address = _find(conn, asked)
+    address, bins = at_address.address, at_address.bins
     today = date.today()
     rows = conn.execute(
         "SELECT s.site_id, s.arrival_at, r.status, r.reason, r.reported_at "
