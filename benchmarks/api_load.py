@@ -20,8 +20,13 @@ the same address's calendar feed, and the bins as GeoJSON (closed loop only, wit
 flight). The server, the database and the load process share the machine's cores, as a
 small deployment would.
 
-    .venv/bin/python -m benchmarks.api_load [--bins 10000] [--seconds 10] [--concurrency 32]
-        [--rate 500] [--connections 64] [--workers 2]
+The endpoints take turns: `--rounds` rounds, in each of which every endpoint is loaded for
+its share of `--seconds`, closed loop then paced. A machine whose speed drifts (a shared
+host) then slows every endpoint alike, and the ratio to the trivial endpoint holds; the
+table gives the ratio over the whole run and the lowest and highest of its rounds.
+
+    .venv/bin/python -m benchmarks.api_load [--bins 10000] [--seconds 10] [--rounds 5]
+        [--concurrency 32] [--rate 500] [--connections 64] [--workers 2]
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -78,12 +84,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bins", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=5, help="turns the endpoints take")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--connections", type=int, default=64, help="for the paced load")
     parser.add_argument("--workers", type=int, default=2, help="the API's server processes")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     root = Path(tempfile.mkdtemp(prefix="curbside-api-"))
     root.chmod(0o755)
     cluster = LocalPostgres(root / "postgres", free_port())
@@ -108,13 +117,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "pickups by address": [f"/v1/pickups?{q}" for q in lookups],
             "calendar feed (ICS)": [f"/v1/pickups.ics?{q}" for q in lookups],
         }
-        rows = []
-        for name, paths in endpoints.items():
-            closed = asyncio.run(closed_loop(HOST, port, paths, args.seconds, args.concurrency))
-            at_rate = asyncio.run(
-                paced(HOST, port, paths, args.seconds, args.rate, args.connections)
-            )
-            rows.append((name, closed, at_rate))
+        rows = _take_turns(port, endpoints, args)
         geojson = asyncio.run(closed_loop(HOST, port, ["/v1/bins.geojson"], args.seconds, 2))
     finally:
         if server is not None:
@@ -125,23 +128,47 @@ def main(argv: Sequence[str] | None = None) -> None:
     _print_table(args, rows, geojson)
 
 
-def _print_table(
-    args: argparse.Namespace, rows: Sequence[tuple[str, Tally, Tally]], geojson: Tally
-) -> None:
-    ceiling = len(rows[0][1].latencies)
-    print(f"bins={args.bins:,} seconds={args.seconds:g} concurrency={args.concurrency} "
-          f"paced rate={args.rate:g}/s over {args.connections} connections "
-          f"workers={args.workers}")  # fmt: skip
-    print("| endpoint | req/s (closed loop) | of trivial | p50 / p99 ms (closed) "
+@dataclass
+class Row:
+    """An endpoint's requests over all rounds, closed loop and paced, and per round served
+    in the closed loop."""
+
+    name: str
+    closed: Tally = field(default_factory=Tally)
+    paced: Tally = field(default_factory=Tally)
+    served: list[int] = field(default_factory=list)
+
+
+def _take_turns(port: int, endpoints: dict[str, list[str]], args: argparse.Namespace) -> list[Row]:
+    rows = [Row(name) for name in endpoints]
+    turn_s = args.seconds / args.rounds
+    for _ in range(args.rounds):
+        for row, paths in zip(rows, endpoints.values(), strict=True):
+            closed = asyncio.run(closed_loop(HOST, port, paths, turn_s, args.concurrency))
+            row.closed.add(closed)
+            row.served.append(len(closed.latencies))
+            row.paced.add(
+                asyncio.run(paced(HOST, port, paths, turn_s, args.rate, args.connections))
+            )
+    return rows
+
+
+def _print_table(args: argparse.Namespace, rows: Sequence[Row], geojson: Tally) -> None:
+    trivial = rows[0].served
+    print(f"bins={args.bins:,} seconds={args.seconds:g} rounds={args.rounds} "
+          f"concurrency={args.concurrency} paced rate={args.rate:g}/s over {args.connections} "
+          f"connections workers={args.workers}")  # fmt: skip
+    print("| endpoint | req/s (closed loop) | of trivial (rounds) | p50 / p99 ms (closed) "
           f"| p50 / p99 ms at {args.rate:g}/s | failed |")  # fmt: skip
     print("|---|---|---|---|---|---|")
-    for name, closed, at_rate in rows:
-        served = len(closed.latencies)
+    for row in rows:
+        ratios = [n / max(1, t) for n, t in zip(row.served, trivial, strict=True)]
         print(
-            f"| {name} | {served / args.seconds:,.0f} | {served / ceiling:.2f} | "
-            f"{closed.quantile_ms(0.5):.1f} / {closed.quantile_ms(0.99):.1f} | "
-            f"{at_rate.quantile_ms(0.5):.1f} / {at_rate.quantile_ms(0.99):.1f} | "
-            f"{closed.failed + at_rate.failed} |"
+            f"| {row.name} | {sum(row.served) / args.seconds:,.0f} | "
+            f"{sum(row.served) / max(1, sum(trivial)):.2f} ({min(ratios):.2f}-{max(ratios):.2f}) | "
+            f"{row.closed.quantile_ms(0.5):.1f} / {row.closed.quantile_ms(0.99):.1f} | "
+            f"{row.paced.quantile_ms(0.5):.1f} / {row.paced.quantile_ms(0.99):.1f} | "
+            f"{row.closed.failed + row.paced.failed} |"
         )
     print(
         f"| bins GeoJSON ({args.bins:,} bins, 2 in flight) | "

@@ -38,6 +38,11 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     failed: int = 0
 
+    def add(self, other: Tally) -> None:
+        """Count another run's requests in this one."""
+        self.latencies += other.latencies
+        self.failed += other.failed
+
     def quantile_ms(self, q: float) -> float:
         ordered = sorted(self.latencies)
         if not ordered:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import psycopg
 
-from optimizer.needs import BIN_COLUMNS, BinInfo, calendar_due
+from optimizer.needs import BIN_COLUMNS, BinInfo
 
 
 @dataclass(frozen=True)
@@ -67,18 +67,26 @@ class AddressBins:
 def calendar_pickups(
     info: BinInfo, holidays: Mapping[date, date | None], start: date, days: int
 ) -> list[Pickup]:
-    """A calendar bin's pickups from `start` for `days` days."""
-    found = []
-    for offset in range(days):
-        day = start + timedelta(days=offset)
-        if not calendar_due(info, day, holidays):
+    """A calendar bin's pickups from `start` for `days` days: its weekdays that are not
+    holidays, and the days its weekday's holidays move to (`needs.calendar_due`)."""
+    if info.round_weekday is None:
+        return []
+    end = start + timedelta(days=days)
+    moved_from: dict[date, date | None] = {}
+    day = start + timedelta(days=(info.round_weekday - start.weekday()) % 7)
+    while day < end:
+        moved_from[day] = None
+        day += timedelta(days=7)
+    for holiday, moved_to in holidays.items():
+        if moved_to is None or not start <= moved_to < end:
             continue
-        moved = next(
-            (h for h, to in holidays.items() if to == day and h.weekday() == info.round_weekday),
-            None,
-        )
-        found.append(Pickup(info.id, info.waste_stream, day, moved_from=moved))
-    return found
+        if holiday.weekday() == info.round_weekday and moved_from.get(moved_to) is None:
+            moved_from[moved_to] = holiday
+    return [
+        Pickup(info.id, info.waste_stream, day, moved_from=moved_from[day])
+        for day in sorted(moved_from)
+        if day not in holidays
+    ]
 
 
 _ADDRESS = f"""
