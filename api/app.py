@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from api import metrics, openapi, problems
 from api.ratelimit import RateLimiter
@@ -54,16 +54,16 @@ def create_app(settings: ApiSettings, metrics_dir: Path | None = None) -> FastAP
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate.upgrade(settings.dsn)
-        with ConnectionPool(
-            settings.dsn,
-            min_size=settings.pool_min_size,
-            max_size=settings.pool_max_size,
-            kwargs={"autocommit": True},
-            open=True,
-        ) as pool:
-            app.state.pool = pool
-            app.state.connection_slots = asyncio.Semaphore(settings.pool_max_size)
-            yield
+        low, high = settings.pool_min_size, settings.pool_max_size
+        autocommit = {"autocommit": True}
+        with ConnectionPool(settings.dsn, min_size=low, max_size=high, kwargs=autocommit) as pool:
+            async with AsyncConnectionPool(
+                settings.dsn, min_size=low, max_size=high, kwargs=autocommit, open=False
+            ) as residents_pool:
+                app.state.pool = pool
+                app.state.connection_slots = asyncio.Semaphore(settings.pool_max_size)
+                app.state.residents_pool = residents_pool
+                yield
 
     app = FastAPI(
         title="Curbside",

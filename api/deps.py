@@ -1,4 +1,4 @@
-"""FastAPI dependencies: a database connection from the pool opened in the lifespan, and
+"""FastAPI dependencies: a database connection from the pools opened in the lifespan, and
 the API key a request carries (`require`)."""
 
 from __future__ import annotations
@@ -39,6 +39,17 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
 
 
 Conn = Annotated[psycopg.Connection, Depends(get_conn)]
+
+
+async def get_async_conn(request: Request) -> AsyncIterator[psycopg.AsyncConnection]:
+    """An asynchronous connection, for the residents' lookups: their queries then run in the
+    event loop, without a hop to a worker thread and back (their own pool: the synchronous
+    one's connections cannot be awaited)."""
+    async with request.app.state.residents_pool.connection() as conn:
+        yield conn
+
+
+AsyncConn = Annotated[psycopg.AsyncConnection, Depends(get_async_conn)]
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 """A path parameter naming a row by its id: a positive bigint (a larger one is a 422, not a
 database error)."""

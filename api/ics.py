@@ -8,7 +8,7 @@ a calendar app that subscribed sees a moved pickup as the same event on another 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from optimizer.pickups import Pickup
 
@@ -33,8 +33,15 @@ def _text(value: str) -> str:
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
+def _date(day: date) -> str:
+    """A DATE value (RFC 5545, 3.3.4): YYYYMMDD."""
+    return day.isoformat().replace("-", "")
+
+
 def _fold(line: str) -> str:
     """A content line folded at 75 octets, continuation lines starting with a space."""
+    if len(line) <= 75 and line.isascii():  # most lines: one octet a character, short
+        return line
     encoded = line.encode()
     if len(encoded) <= 75:
         return line
@@ -58,6 +65,7 @@ def pickup_calendar(pickups: Sequence[Pickup], name: str, stamp: datetime) -> st
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{_text(name)}",
     ]
+    dtstamp = f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}"
     for pickup in pickups:
         title = stream_title(pickup.waste_stream)
         note = f"Put the {title.lower()} bin out the evening before."
@@ -65,10 +73,10 @@ def pickup_calendar(pickups: Sequence[Pickup], name: str, stamp: datetime) -> st
             note += f" Moved from {pickup.moved_from:%A %d %B} (a public holiday)."
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{pickup.bin_id}-{pickup.scheduled_day:%Y%m%d}@curbside",
-            f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}",
-            f"DTSTART;VALUE=DATE:{pickup.day:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{pickup.day + timedelta(days=1):%Y%m%d}",
+            f"UID:{pickup.bin_id}-{_date(pickup.scheduled_day)}@curbside",
+            dtstamp,
+            f"DTSTART;VALUE=DATE:{_date(pickup.day)}",
+            f"DTEND;VALUE=DATE:{_date(pickup.day + timedelta(days=1))}",
             f"SUMMARY:{_text(title)}",
             f"DESCRIPTION:{_text(note)}",
             f"CATEGORIES:{_text(pickup.waste_stream)}",

@@ -5,7 +5,8 @@ A calendar bin is collected on its weekday, except on a holiday, whose collectio
 pickups are the days a stored plan (its latest version) collects it.
 
 `load_address` reads all a lookup needs (the bins at an address, the holidays, the days the
-plans collect the bins by need) in one query: residents ask many times a second.
+plans collect the bins by need) in one query, asynchronously: residents ask many times a
+second, and the API answers them in its event loop.
 """
 
 from __future__ import annotations
@@ -109,8 +110,8 @@ _AT_BIN = _ADDRESS + (
 )
 
 
-def load_address(
-    conn: psycopg.Connection,
+async def load_address(
+    conn: psycopg.AsyncConnection,
     start: date,
     days: int,
     address: str | None = None,
@@ -120,10 +121,11 @@ def load_address(
     bin alone when it has none), with what their pickups need; None when there are none."""
     if (address is None) == (bin_id is None):
         raise ValueError("give an address or a bin id")
-    rows = conn.execute(
+    cursor = await conn.execute(
         _AT_ADDRESS if address is not None else _AT_BIN,
         {"address": address, "bin_id": bin_id, "start": start, "end": start + timedelta(days)},
-    ).fetchall()
+    )
+    rows = await cursor.fetchall()
     if not rows:
         return None
     named = next((row for row in rows if row[0] == bin_id), rows[0])

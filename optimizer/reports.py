@@ -41,15 +41,25 @@ class Report:
 _COLUMNS = "id, kind, description, lat, lon, bin_id, status, plan_id, created_at, photo IS NOT NULL"
 
 
+NEAREST_BIN = (
+    "SELECT id, lat, lon FROM bins "
+    "ORDER BY (lat - %(lat)s) ^ 2 + ((lon - %(lon)s) * cos(radians(%(lat)s))) ^ 2 LIMIT 1"
+)
+"""The bin nearest a position (`lat`, `lon`): its id and position."""
+
+
 def nearest_bin(
     conn: psycopg.Connection, lat: float, lon: float, within_m: float = NEAR_BIN_M
 ) -> str | None:
     """The bin nearest the position, if it is within `within_m`."""
-    row = conn.execute(
-        "SELECT id, lat, lon FROM bins "
-        "ORDER BY (lat - %s) ^ 2 + ((lon - %s) * cos(radians(%s))) ^ 2 LIMIT 1",
-        (lat, lon, lat),
-    ).fetchone()
+    row = conn.execute(NEAREST_BIN, {"lat": lat, "lon": lon}).fetchone()
+    return bin_within(row, lat, lon, within_m)
+
+
+def bin_within(
+    row: tuple[str, float, float] | None, lat: float, lon: float, within_m: float
+) -> str | None:
+    """The id of a `NEAREST_BIN` row when the bin is within `within_m` of the position."""
     if row is None or haversine_m((lat, lon), (row[1], row[2])) > within_m:
         return None
     return str(row[0])

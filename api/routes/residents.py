@@ -9,14 +9,13 @@ from typing import Annotated, Any
 import orjson
 import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from fastapi.concurrency import run_in_threadpool
 
 from api import schemas
-from api.deps import Conn
+from api.deps import AsyncConn, Conn
 from api.ics import pickup_calendar, stream_title
 from optimizer.geo import haversine_m
 from optimizer.pickups import AddressBins, load_address
-from optimizer.reports import nearest_bin
+from optimizer.reports import NEAREST_BIN, bin_within
 
 router = APIRouter(prefix="/v1", tags=["residents"])
 NEAR_M = 200.0
@@ -70,45 +69,40 @@ Asked = Annotated[AddressQuery, Depends(_address_query)]
 lon)."""
 
 
-def _find(conn: psycopg.Connection, asked: AddressQuery, weeks: int = 0) -> AddressBins:
+async def _find(conn: psycopg.AsyncConnection, asked: AddressQuery, weeks: int = 0) -> AddressBins:
     """The address asked for, its bins and what their pickups over `weeks` need; 404 when
     there are none."""
     start, days = date.today(), 7 * weeks
     if asked.street is not None and asked.number is not None:
         address = f"{asked.street.strip()} {asked.number.strip()}"
-        found = load_address(conn, start, days, address=address)
+        found = await load_address(conn, start, days, address=address)
         if found is None:
             raise HTTPException(404, f"no bins registered at {address}")
         return found
     bin_id = asked.bin_id
     if asked.lat is not None and asked.lon is not None:
-        bin_id = nearest_bin(conn, asked.lat, asked.lon, NEAR_M)
+        cursor = await conn.execute(NEAREST_BIN, {"lat": asked.lat, "lon": asked.lon})
+        bin_id = bin_within(await cursor.fetchone(), asked.lat, asked.lon, NEAR_M)
         if bin_id is None:
             raise HTTPException(404, f"no bin within {NEAR_M:.0f} m of that position")
-    found = load_address(conn, start, days, bin_id=bin_id)
+    found = await load_address(conn, start, days, bin_id=bin_id)
     if found is None:
         raise HTTPException(404, f"no bin {bin_id!r}")
     return found
 
 
-# The residents' endpoints are the API's busiest. Each does its database work in one worker
-# thread (`run_in_threadpool`) instead of one for each synchronous dependency and one for
-# the endpoint: a hop to a thread and back costs about as much as one of their queries. The
-# pickups are written as JSON there too (orjson), instead of FastAPI validating the answer
-# against its model and serializing it in the event loop; the model still documents it.
+# The residents' endpoints are the API's busiest. They query the database asynchronously
+# (api/deps.py `AsyncConn`) and answer in the event loop: no hop to a worker thread and
+# back, which cost about as much as their query. The pickups are written as JSON directly
+# (orjson) instead of FastAPI validating the answer against its model and serializing it;
+# the model still documents it.
 
 
 @router.get("/pickups", response_model=schemas.Pickups, responses=NOT_FOUND)
-async def get_pickups(conn: Conn, asked: Asked, weeks: Weeks = 8) -> Response:
+async def get_pickups(conn: AsyncConn, asked: Asked, weeks: Weeks = 8) -> Response:
     """The next pickups at an address (street and house number), at a bin's address, or at
     the address of the nearest bin to a position (within 200 m), by day."""
-    body = await run_in_threadpool(_pickups_at, conn, asked, weeks)
-    return Response(body, media_type="application/json")
-
-
-def _pickups_at(conn: psycopg.Connection, asked: AddressQuery, weeks: int) -> bytes:
-    """The pickups as `schemas.Pickups` JSON."""
-    found = _find(conn, asked, weeks)
+    found = await _find(conn, asked, weeks)
     pickups = [
         {
             "day": p.day,
@@ -120,8 +114,8 @@ def _pickups_at(conn: psycopg.Connection, asked: AddressQuery, weeks: int) -> by
         }
         for p in found.pickups()
     ]
-    bin_ids = [b.id for b in found.bins]
-    return orjson.dumps({"address": found.address, "bin_ids": bin_ids, "pickups": pickups})
+    body = {"address": found.address, "bin_ids": [b.id for b in found.bins], "pickups": pickups}
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 @router.get(
@@ -132,32 +126,24 @@ def _pickups_at(conn: psycopg.Connection, asked: AddressQuery, weeks: int) -> by
         **NOT_FOUND,
     },
 )
-async def get_pickups_calendar(conn: Conn, asked: Asked, weeks: Weeks = 8) -> Response:
+async def get_pickups_calendar(conn: AsyncConn, asked: Asked, weeks: Weeks = 8) -> Response:
     """The same pickups as an iCalendar feed to subscribe to: one all-day event each, a
     reminder at 18:00 the evening before, stable event ids (a pickup a holiday moves stays
     the same event)."""
-    text = await run_in_threadpool(_calendar_at, conn, asked, weeks)
+    found = await _find(conn, asked, weeks)
+    name = f"Waste collection, {found.address or found.bins[0].id}"
+    text = pickup_calendar(found.pickups(), name, datetime.now(UTC))
     return Response(text, media_type="text/calendar; charset=utf-8")
 
 
-def _calendar_at(conn: psycopg.Connection, asked: AddressQuery, weeks: int) -> str:
-    found = _find(conn, asked, weeks)
-    name = f"Waste collection, {found.address or found.bins[0].id}"
-    return pickup_calendar(found.pickups(), name, datetime.now(UTC))
-
-
 @router.get("/collected", responses=NOT_FOUND)
-async def get_collected(conn: Conn, asked: Asked) -> schemas.CollectedToday:
+async def get_collected(conn: AsyncConn, asked: Asked) -> schemas.CollectedToday:
     """Was it collected today, and if not why: each bin at the address on today's latest
     plan, as the drivers reported it (on that version or an earlier one of the day)."""
-    return await run_in_threadpool(_collected_at, conn, asked)
-
-
-def _collected_at(conn: psycopg.Connection, asked: AddressQuery) -> schemas.CollectedToday:
-    at_address = _find(conn, asked)
+    at_address = await _find(conn, asked)
     address, bins = at_address.address, at_address.bins
     today = date.today()
-    rows = conn.execute(
+    cursor = await conn.execute(
         "SELECT s.site_id, s.arrival_at, r.status, r.reason, r.reported_at "
         "FROM plans AS p JOIN plan_stops AS s ON s.plan_id = p.id AND s.kind = 'bin' "
         "LEFT JOIN stop_reports AS r ON r.bin_id = s.site_id "
@@ -165,8 +151,8 @@ def _collected_at(conn: psycopg.Connection, asked: AddressQuery) -> schemas.Coll
         "WHERE p.plan_date = %s AND s.site_id = ANY(%s) "
         "AND p.version = (SELECT max(version) FROM plans WHERE plan_date = %s)",
         (today, [b.id for b in bins], today),
-    ).fetchall()
-    on_plan = {row[0]: row[1:] for row in rows}
+    )
+    on_plan = {row[0]: row[1:] for row in await cursor.fetchall()}
     found = []
     for info in bins:
         if info.id not in on_plan:
