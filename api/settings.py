@@ -15,7 +15,7 @@ class ApiSettings(ServiceSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_workers: int = Field(default=1, ge=1, le=64)
-    """Server processes; each has its own connection pool and its own count of the public
+    """Server processes; each has its own connection pools and its own count of the public
     rate limit (so a client may make up to this many times the limit)."""
     forwarded_allow_ips: str = "127.0.0.1"
     """Proxies whose X-Forwarded-For the API believes (comma-separated addresses or
@@ -23,6 +23,7 @@ class ApiSettings(ServiceSettings):
     public rate limit counts each client, not the proxy."""
     pool_min_size: int = 1
     pool_max_size: int = 10
+    """Of each of a worker's two pools (the residents' lookups have their own)."""
     max_body_bytes: int = 6 * 1024 * 1024
     """Requests with a larger body (by their Content-Length) are refused with 413; room for
     a report's photo of up to 5 MiB."""
