@@ -115,9 +115,8 @@ def load_candidates(
             due = calendar_due(info, day, holidays)
             candidates.append(Candidate(info.id, unknown, due, info.waste_stream))
         else:
-            candidates.append(
-                Candidate(info.id, forecasts[info.id], waste_stream=info.waste_stream)
-            )
+            area = info.round_weekday  # a bin collected by need: its area's day, if any
+            candidates.append(Candidate(info.id, forecasts[info.id], None, info.waste_stream, area))
     return candidates, bins, holidays
 
 

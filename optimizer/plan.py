@@ -54,6 +54,7 @@ def planner_params(settings: PlannerSettings) -> dict[str, Any]:
             "overflow_risk",
             "visit_cost",
             "overflow_cost",
+            "max_full_days",
             "service_s",
             "detour_factor",
             "speed_kmh",

@@ -17,8 +17,17 @@ takes along every bin of the stream at risk before the next k working days are o
 the largest k up to `lookahead_days` whose bins fit in a day's work (the stream's bins over
 the working days of a week, as a weekly round would share them out). The next outing is
 then days away, rather than a truck crossing the city every day for two or three bins. A
-stream with calendar bins goes out every working day anyway: its bins look to the next
-working day only.
+stream with calendar bins or area days goes out every working day anyway and takes nothing
+along.
+
+A bin collected by need may have an area day (`Candidate.area_weekday`: the weekday its
+stream's truck works the bin's area, the weekly round's day). Then that day is its
+collection opportunity: on it, the bin is required when it may overflow before the next
+one, a week later; on other days its truck is elsewhere, so the bin waits. It is offered
+as optional with a prize of `overflow_cost` for each day it would stand full before its
+area's day (the route engine takes it when a truck passes close by), and required only
+when it would stand full `max_full_days` or more. Trucks then work one area a day, skipping
+the bins that can wait a week, instead of crossing the city for bins scattered over it.
 
 A bin whose sensor is not trusted (`Forecast.flags` other than "stale") never becomes
 required through its readings: its forecast comes from its history and its neighbours, and
@@ -50,8 +59,9 @@ class SelectionSettings:
     """The fill at which a bin is emptied when nothing is gained by taking it earlier."""
     visit_cost: float = 4.0
     """What a visit costs on an average route (its share of driving, time and unloading)."""
-    overflow_cost: float = 25.0
-    """What a day of a full bin costs (complaints, litter, cleaning)."""
+    overflow_cost: float = 1.0
+    """What a day of a full bin costs (complaints, litter, cleaning). The default is a
+    frugal one: about what 160 m of a rear loader's driving costs (docs/planning.md)."""
     pickup_time: time = time(10)
     """The time of day at which the day's and the next opportunity's pickups are reckoned."""
     working_days: frozenset[int] = frozenset(range(5))
@@ -59,6 +69,9 @@ class SelectionSettings:
     lookahead_days: int = 4
     """Working days a stream without calendar bins looks ahead when its truck goes out (1:
     only the next, as every other stream)."""
+    max_full_days: float = 3.0
+    """A bin with an area day that would stand full this many days before it is required on
+    another day."""
 
     def __post_init__(self) -> None:
         if not 0 < self.risk <= 1:
@@ -77,6 +90,8 @@ class SelectionSettings:
             raise ValueError("working_days must be weekdays 0 to 6, at least one")
         if self.lookahead_days < 1:
             raise ValueError(f"lookahead_days must be at least 1, got {self.lookahead_days!r}")
+        if not (math.isfinite(self.max_full_days) and self.max_full_days > 0):
+            raise ValueError(f"max_full_days must be > 0, got {self.max_full_days!r}")
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,9 @@ class Candidate:
     """None: collected by need; True: its promised day is today; False: promised another day."""
     waste_stream: str | None = None
     """Its truck's outings are per stream (None: it takes no part in a stream's look-ahead)."""
+    area_weekday: int | None = None
+    """For a bin collected by need: the weekday its stream's truck works its area, if it has
+    one (0 is Monday)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +171,11 @@ def select_bins(
                     candidate.bin_id, True, 0.0, fill, "calendar", found.flags
                 )
             continue
+        if candidate.area_weekday is not None:
+            by_area = _by_area(candidate, candidate.area_weekday, day, settings, zone, holidays)
+            if by_area is not None:
+                chosen[candidate.bin_id] = by_area
+            continue
         risk = found.overflow_probability(later)
         if _trusted(found) and risk >= settings.risk:
             chosen[candidate.bin_id] = Selected(
@@ -166,6 +189,53 @@ def select_bins(
             )
     _take_along(candidates, chosen, day, zone, settings, holidays)
     return [chosen[c.bin_id] for c in candidates if c.bin_id in chosen]
+
+
+def next_area_day(
+    day: date, weekday: int, settings: SelectionSettings, zone: tzinfo, holidays: Iterable[date]
+) -> datetime:
+    """The pickup time of the first day after `day` on `weekday` when trucks go out (a week
+    later when that one is a holiday, and so on)."""
+    closed = set(holidays)
+    following = day + timedelta(days=(weekday - day.weekday() - 1) % 7 + 1)
+    while not trucks_go_out(following, settings.working_days, closed):
+        following += timedelta(days=7)
+    return datetime.combine(following, settings.pickup_time, tzinfo=zone)
+
+
+def _by_area(
+    candidate: Candidate,
+    area_weekday: int,
+    day: date,
+    settings: SelectionSettings,
+    zone: tzinfo,
+    holidays: tuple[date, ...],
+) -> Selected | None:
+    """A bin with an area day. On that day: required when it may overflow before the next
+    one, else optional like any bin. On another day: required only when it would otherwise
+    stand full `max_full_days` before its area day, else optional with a prize of
+    `overflow_cost` for each day it would stand full meanwhile; None when it would not."""
+    found = candidate.forecast
+    pickup = datetime.combine(day, settings.pickup_time, tzinfo=zone)
+    fill = min(100.0, found.level_at(pickup))
+    area_day = next_area_day(day, area_weekday, settings, zone, holidays)
+    trusted = _trusted(found)
+    if day.weekday() == area_weekday:
+        if trusted and found.overflow_probability(area_day) >= settings.risk:
+            return Selected(candidate.bin_id, True, 0.0, fill, "overflow-risk", found.flags)
+        if fill < settings.min_optional_pct:
+            return None
+        worth = settings.visit_cost * min(fill, settings.target_pct) / settings.target_pct
+        return Selected(candidate.bin_id, False, round(worth, 3), fill, "worth-taking", found.flags)
+    full_at = found.full_at()
+    full_days = 0.0 if full_at is None else (area_day - max(full_at, pickup)).total_seconds()
+    full_days /= 86_400
+    if trusted and full_days >= settings.max_full_days:
+        return Selected(candidate.bin_id, True, 0.0, fill, "overflow-risk", found.flags)
+    if full_days <= 0:
+        return None
+    worth = settings.overflow_cost * full_days
+    return Selected(candidate.bin_id, False, round(worth, 3), fill, "worth-taking", found.flags)
 
 
 def _trusted(found: Forecast) -> bool:
@@ -194,8 +264,8 @@ def _take_along(
         for k in range(settings.lookahead_days, 1, -1)
     ]
     for members in streams.values():
-        if any(c.calendar_due is not None for c in members):
-            continue  # calendar bins: its truck is out every working day
+        if any(c.calendar_due is not None or c.area_weekday is not None for c in members):
+            continue  # calendar bins or areas: its truck is out every working day
         required = {c.bin_id for c in members if c.bin_id in chosen and chosen[c.bin_id].required}
         if not required:
             continue  # no outing today

@@ -4,8 +4,9 @@ twin's sensors said that morning.
 Each bin becomes a `Forecast` from the view: its morning reading (2 % noise), its estimated
 rate (30 % uncertain over the coming days, as `CurbsidePolicy` assumes), a flat week. The
 planner's own selection then decides: household bins on their calendar day
-(`SimBin.schedule`), bins by need when their overflow risk before the next working day
-reaches the planner's threshold, fairly full ones optional with the planner's prizes.
+(`SimBin.schedule`), bins by need on their area's day (the round's weekday) when they may
+overflow before the next one, on other days only when they would stand full for days, and
+the rest optional with the planner's prizes.
 """
 
 from __future__ import annotations
@@ -46,8 +47,11 @@ class PlannerPolicy:
                 full_pct=100.0,
                 source="sensor",
             )
-            due = b.round_weekday == view.day.weekday() if b.schedule == "calendar" else None
-            candidates.append(Candidate(b.id, found, due, b.waste_stream))
+            if b.schedule == "calendar":
+                due = b.round_weekday == view.day.weekday()
+                candidates.append(Candidate(b.id, found, due, b.waste_stream))
+            else:  # its round's weekday is its area's day
+                candidates.append(Candidate(b.id, found, None, b.waste_stream, b.round_weekday))
         chosen = select_bins(candidates, view.day, UTC, self.settings)
         index = {b.id: i for i, b in enumerate(view.city.bins)}
         return Selection(

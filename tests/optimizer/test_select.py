@@ -11,6 +11,7 @@ from optimizer.select import (
     Candidate,
     Selected,
     SelectionSettings,
+    next_area_day,
     next_opportunity,
     select_bins,
 )
@@ -141,8 +142,70 @@ def test_the_next_opportunity_skips_weekends_and_holidays() -> None:
     assert found.date() == date(2026, 11, 12)
 
 
+THURSDAY, MONDAY = 3, 0
+
+
+def _by_area(
+    level: float, rate: float, area: int, flags: tuple[str, ...] = ()
+) -> tuple[bool, str, float] | None:
+    """How a bin whose area's day is the weekday `area` is chosen on Tuesday: required,
+    reason, prize."""
+    candidate = Candidate("b", _forecast(level, rate, TUESDAY, flags), area_weekday=area)
+    found = _one(candidate, TUESDAY)
+    return (found[0].required, found[0].reason, found[0].prize) if found else None
+
+
+def test_on_its_area_day_a_bin_is_required_when_it_would_not_last_the_week() -> None:
+    """Tuesday is its area's day. 40 % and 10 % a day: 111.7 % by next Tuesday's pickup,
+    required. 50 % and 5 % a day: 85.8 %, optional as any half-full bin. 20 %: not offered."""
+    assert _by_area(40.0, 10.0, TUESDAY.weekday()) == (True, "overflow-risk", 0.0)
+    share = SETTINGS.visit_cost * (50.0 + 5.0 * 4 / 24) / 90.0
+    assert _by_area(50.0, 5.0, TUESDAY.weekday()) == (
+        False,
+        "worth-taking",
+        pytest.approx(share, abs=1e-3),
+    )
+    assert _by_area(20.0, 5.0, TUESDAY.weekday()) is None
+
+
+def test_on_another_day_a_bin_waits_for_its_area_unless_it_would_stand_full_long() -> None:
+    """Its area's day is Thursday (pickups at 10:00). 80 % and 10 % a day: full on Thursday
+    at 06:00, four hours early, worth that share of a day's overflow cost. 90 %: full
+    Wednesday at 06:00, 28 hours early. 30 % and 5 %: full long after Thursday, not offered.
+    Its area's day Monday, 95 % and 20 % a day: full Tuesday at noon, almost six days before
+    Monday: required today."""
+    for level, hours in ((80.0, 4), (90.0, 28)):
+        prize = pytest.approx(SETTINGS.overflow_cost * hours / 24, abs=1e-3)
+        assert _by_area(level, 10.0, THURSDAY) == (False, "worth-taking", prize)
+    assert _by_area(30.0, 5.0, THURSDAY) is None
+    assert _by_area(95.0, 20.0, MONDAY) == (True, "overflow-risk", 0.0)
+
+
+def test_a_faulty_sensor_does_not_call_a_truck_to_another_area() -> None:
+    found = _by_area(99.0, 30.0, MONDAY, flags=("erratic",))
+    assert found is not None
+    assert found[:2] == (False, "worth-taking")
+
+
+def test_a_stream_with_areas_takes_nothing_along() -> None:
+    """Its truck works an area every weekday: b, another area's, is not fetched with a."""
+    a = Candidate("a", _forecast(92.0, 20.0, TUESDAY), waste_stream="glass", area_weekday=1)
+    b = Candidate("b", _forecast(85.0, 4.0, TUESDAY), waste_stream="glass", area_weekday=4)
+    assert _picked([a, b]) == {"a": (True, "overflow-risk")}
+
+
+def test_the_next_area_day_skips_holidays() -> None:
+    wednesday, armistice = date(2026, 11, 4), date(2026, 11, 11)
+    assert next_area_day(wednesday, 2, SETTINGS, UTC, []).date() == armistice
+    assert next_area_day(TUESDAY, 2, SETTINGS, UTC, []).date() == wednesday
+    found = next_area_day(date(2026, 11, 10), 2, SETTINGS, UTC, [armistice])
+    assert found == datetime(2026, 11, 18, 10, tzinfo=UTC)
+
+
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="risk"):
         SelectionSettings(risk=0)
     with pytest.raises(ValueError, match="working_days"):
         SelectionSettings(working_days=frozenset())
+    with pytest.raises(ValueError, match="max_full_days"):
+        SelectionSettings(max_full_days=0)

@@ -48,3 +48,13 @@ def test_off_its_day_the_household_bin_waits() -> None:
 
 def test_the_planner_is_a_named_policy() -> None:
     assert policy_named("planner").name == "planner"
+
+
+def test_off_its_area_day_a_container_waits_unless_it_would_stand_full_for_days() -> None:
+    """Tuesday; the containers' area is Monday's. The one at 95 % filling 20 % a day would
+    stand full for six days before next Monday: required. The one at 50 % filling 5 % a day
+    reaches about 82 % by then: neither required nor offered."""
+    chosen = PlannerPolicy().select(_view(MONDAY + timedelta(days=1), _city()))
+    assert [b.round_weekday for b in _city().bins[1:]] == [0, 0]
+    assert chosen.required == (1,)
+    assert chosen.optional == ()
