@@ -1,8 +1,8 @@
 """Residents' pickups: when each bin at an address is next collected.
 
 A calendar bin is collected on its weekday, except on a holiday, whose collection moves to
-`holidays.moved_to` (or is dropped); a bin collected by need has no weekday, and its next
-pickups are the days a stored plan (its latest version) collects it.
+`holidays.moved_to` (or is dropped); a bin collected by need has no promised weekday, and its
+next pickups are the days a stored plan (its latest version) collects it.
 
 `load_address` reads all a lookup needs (the bins at an address, the holidays, the days the
 plans collect the bins by need) in one query, asynchronously: residents ask many times a
