@@ -27,7 +27,9 @@ one, a week later; on other days its truck is elsewhere, so the bin waits. It is
 as optional with a prize of `overflow_cost` for each day it would stand full before its
 area's day (the route engine takes it when a truck passes close by), and required only
 when it would stand full `max_full_days` or more. Trucks then work one area a day, skipping
-the bins that can wait a week, instead of crossing the city for bins scattered over it.
+the bins that can wait a week, instead of crossing the city for bins scattered over it. A
+day planned outside the working days (a weekend, a holiday) has no areas: every bin is
+chosen as if it had none.
 
 A bin whose sensor is not trusted (`Forecast.flags` other than "stale") never becomes
 required through its readings: its forecast comes from its history and its neighbours, and
@@ -161,6 +163,7 @@ def select_bins(
     pickup = datetime.combine(day, settings.pickup_time, tzinfo=zone)
     later = next_opportunity(day, settings, zone, holidays)
     days_between = (later - pickup).total_seconds() / 86_400
+    working = trucks_go_out(day, settings.working_days, holidays)  # areas have their days
     chosen: dict[str, Selected] = {}
     for candidate in candidates:
         found = candidate.forecast
@@ -171,7 +174,7 @@ def select_bins(
                     candidate.bin_id, True, 0.0, fill, "calendar", found.flags
                 )
             continue
-        if candidate.area_weekday is not None:
+        if candidate.area_weekday is not None and working:
             by_area = _by_area(candidate, candidate.area_weekday, day, settings, zone, holidays)
             if by_area is not None:
                 chosen[candidate.bin_id] = by_area

@@ -22,7 +22,7 @@ def stack_env(services_dir: Path) -> Iterator[dict[str, str]]:
         CURBSIDE_LOCAL_DB_PORT=str(free_port()),
         CURBSIDE_LOCAL_MQTT_PORT=str(free_port()),
         CURBSIDE_API_PORT=str(free_port()),
-        CURBSIDE_BINS="12",
+        CURBSIDE_BINS="24",  # seed 1: a household bin due on every weekday, so routes
         CURBSIDE_TIME_LIMIT_S="1",
         CURBSIDE_CLIENT_ID="stack-test",
     )
@@ -55,7 +55,7 @@ def test_up_serves_bins_and_a_plan_then_down_stops_everything(stack_env: dict[st
     assert f"{base}/docs" in out
     bins = get_json(f"{base}/v1/bins")
     assert isinstance(bins, list)
-    assert len(bins) == 12
+    assert len(bins) == 24
     assert all(b["fill_pct"] is not None for b in bins)
     plan = get_json(f"{base}/v1/plans/{date.today() + timedelta(days=1)}")
     assert isinstance(plan, dict)

@@ -188,6 +188,15 @@ def test_a_faulty_sensor_does_not_call_a_truck_to_another_area() -> None:
     assert found[:2] == (False, "worth-taking")
 
 
+def test_a_day_off_the_working_days_has_no_areas() -> None:
+    """Saturday (planned as an extra day): 75 % at 06:00 filling 15 % a day, whose area's day
+    is Thursday, reaches 107.5 % by Monday's pickup: required as if it had no area."""
+    saturday = date(2026, 11, 7)
+    candidate = Candidate("b", _forecast(75.0, 15.0, saturday), area_weekday=THURSDAY)
+    [chosen] = _one(candidate, saturday)
+    assert (chosen.required, chosen.reason) == (True, "overflow-risk")
+
+
 def test_a_stream_with_areas_takes_nothing_along() -> None:
     """Its truck works an area every weekday: b, another area's, is not fetched with a."""
     a = Candidate("a", _forecast(92.0, 20.0, TUESDAY), waste_stream="glass", area_weekday=1)
