@@ -28,8 +28,8 @@ as optional with a prize of `overflow_cost` for each day it would stand full bef
 area's day (the route engine takes it when a truck passes close by), and required only
 when it would stand full `max_full_days` or more. Trucks then work one area a day, skipping
 the bins that can wait a week, instead of crossing the city for bins scattered over it. A
-day planned outside the working days (a weekend, a holiday) has no areas: every bin is
-chosen as if it had none.
+day planned outside the working days (a weekend, a holiday) has no areas, and an area day
+that is no working day is none: such bins are chosen as if they had no area.
 
 A bin whose sensor is not trusted (`Forecast.flags` other than "stale") never becomes
 required through its readings: its forecast comes from its history and its neighbours, and
@@ -163,7 +163,10 @@ def select_bins(
     pickup = datetime.combine(day, settings.pickup_time, tzinfo=zone)
     later = next_opportunity(day, settings, zone, holidays)
     days_between = (later - pickup).total_seconds() / 86_400
-    working = trucks_go_out(day, settings.working_days, holidays)  # areas have their days
+    area_days: dict[int, datetime] = {}  # a weekday trucks never work is no area's day
+    if trucks_go_out(day, settings.working_days, holidays):  # a weekend has no areas
+        for weekday in settings.working_days:
+            area_days[weekday] = next_area_day(day, weekday, settings, zone, holidays)
     chosen: dict[str, Selected] = {}
     for candidate in candidates:
         found = candidate.forecast
@@ -174,8 +177,10 @@ def select_bins(
                     candidate.bin_id, True, 0.0, fill, "calendar", found.flags
                 )
             continue
-        if candidate.area_weekday is not None and working:
-            by_area = _by_area(candidate, candidate.area_weekday, day, settings, zone, holidays)
+        if candidate.area_weekday in area_days:
+            on_its_day = candidate.area_weekday == day.weekday()
+            area_day = area_days[candidate.area_weekday]
+            by_area = _by_area(candidate, on_its_day, area_day, pickup, fill, settings)
             if by_area is not None:
                 chosen[candidate.bin_id] = by_area
             continue
@@ -185,8 +190,7 @@ def select_bins(
                 candidate.bin_id, True, 0.0, fill, "overflow-risk", found.flags
             )
         elif fill >= settings.min_optional_pct:
-            worth = settings.visit_cost * min(fill, settings.target_pct) / settings.target_pct
-            worth += settings.overflow_cost * risk * days_between
+            worth = _visit_share(fill, settings) + settings.overflow_cost * risk * days_between
             chosen[candidate.bin_id] = Selected(
                 candidate.bin_id, False, round(worth, 3), fill, "worth-taking", found.flags
             )
@@ -208,27 +212,25 @@ def next_area_day(
 
 def _by_area(
     candidate: Candidate,
-    area_weekday: int,
-    day: date,
+    on_its_day: bool,
+    area_day: datetime,
+    pickup: datetime,
+    fill: float,
     settings: SelectionSettings,
-    zone: tzinfo,
-    holidays: tuple[date, ...],
 ) -> Selected | None:
-    """A bin with an area day. On that day: required when it may overflow before the next
-    one, else optional like any bin. On another day: required only when it would otherwise
-    stand full `max_full_days` before its area day, else optional with a prize of
-    `overflow_cost` for each day it would stand full meanwhile; None when it would not."""
+    """A bin with an area day, next at `area_day`. On its day: required when it may overflow
+    before the next one, else optional like any bin. On another day: required only when it
+    would otherwise stand full `max_full_days` before its area day, else optional with a
+    prize of `overflow_cost` for each day it would stand full meanwhile; None when it would
+    not."""
     found = candidate.forecast
-    pickup = datetime.combine(day, settings.pickup_time, tzinfo=zone)
-    fill = min(100.0, found.level_at(pickup))
-    area_day = next_area_day(day, area_weekday, settings, zone, holidays)
     trusted = _trusted(found)
-    if day.weekday() == area_weekday:
+    if on_its_day:
         if trusted and found.overflow_probability(area_day) >= settings.risk:
             return Selected(candidate.bin_id, True, 0.0, fill, "overflow-risk", found.flags)
         if fill < settings.min_optional_pct:
             return None
-        worth = settings.visit_cost * min(fill, settings.target_pct) / settings.target_pct
+        worth = _visit_share(fill, settings)
         return Selected(candidate.bin_id, False, round(worth, 3), fill, "worth-taking", found.flags)
     full_at = found.full_at()
     full_days = 0.0 if full_at is None else (area_day - max(full_at, pickup)).total_seconds()
@@ -239,6 +241,11 @@ def _by_area(
         return None
     worth = settings.overflow_cost * full_days
     return Selected(candidate.bin_id, False, round(worth, 3), fill, "worth-taking", found.flags)
+
+
+def _visit_share(fill: float, settings: SelectionSettings) -> float:
+    """What emptying a bin at `fill` today is worth against emptying it at `target_pct`."""
+    return settings.visit_cost * min(fill, settings.target_pct) / settings.target_pct
 
 
 def _trusted(found: Forecast) -> bool:

@@ -197,6 +197,14 @@ def test_a_day_off_the_working_days_has_no_areas() -> None:
     assert (chosen.required, chosen.reason) == (True, "overflow-risk")
 
 
+def test_an_area_day_off_the_working_days_is_no_area_day() -> None:
+    """Its area's day would be Sunday, when no truck goes out: on Tuesday, 92 % filling 20 %
+    a day is required as if it had no area (it would wait forever for Sunday)."""
+    candidate = Candidate("b", _forecast(92.0, 20.0, TUESDAY), area_weekday=6)
+    [chosen] = _one(candidate, TUESDAY)
+    assert (chosen.required, chosen.reason) == (True, "overflow-risk")
+
+
 def test_a_stream_with_areas_takes_nothing_along() -> None:
     """Its truck works an area every weekday: b, another area's, is not fetched with a."""
     a = Candidate("a", _forecast(92.0, 20.0, TUESDAY), waste_stream="glass", area_weekday=1)
