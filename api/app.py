@@ -72,7 +72,9 @@ def create_app(settings: ApiSettings, metrics_dir: Path | None = None) -> FastAP
         lifespan=lifespan,
     )
     app.state.settings = settings  # the pages read the map's tile server from it
-    routers = (health, bins, plans, dispatch, driving, uplinks, residents, reports, opendata, pages)
+    # A request is matched against the routes in this order, one by one: the residents'
+    # lookups, the busiest endpoints, come first after the probes.
+    routers = (health, residents, bins, plans, dispatch, driving, uplinks, reports, opendata, pages)
     for module in routers:
         app.include_router(module.router)
     limiter = RateLimiter(settings.public_per_minute, settings.public_burst)

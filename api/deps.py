@@ -11,7 +11,7 @@ import psycopg
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
 from api import queries, schemas
 from api.keys import ApiKey, find_key
@@ -41,15 +41,16 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
 Conn = Annotated[psycopg.Connection, Depends(get_conn)]
 
 
-async def get_async_conn(request: Request) -> AsyncIterator[psycopg.AsyncConnection]:
-    """An asynchronous connection, for the residents' lookups: their queries then run in the
-    event loop, without a hop to a worker thread and back (their own pool: the synchronous
-    one's connections cannot be awaited)."""
-    async with request.app.state.residents_pool.connection() as conn:
-        yield conn
+def residents_pool(request: Request) -> AsyncConnectionPool:
+    """The pool of asynchronous connections for the residents' lookups: their queries run in
+    the event loop, without a hop to a worker thread and back (their own pool: the
+    synchronous one's connections cannot be awaited). The lookups take a connection from it
+    themselves and only for their query: a dependency yielding one would hold it while the
+    answer is written too (docs/api.md, Speed)."""
+    pool: AsyncConnectionPool = request.app.state.residents_pool
+    return pool
 
 
-AsyncConn = Annotated[psycopg.AsyncConnection, Depends(get_async_conn)]
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 """A path parameter naming a row by its id: a positive bigint (a larger one is a 422, not a
 database error)."""

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 import orjson
 import psycopg
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from api import schemas
-from api.deps import AsyncConn, Conn
+from api.deps import Conn, residents_pool
 from api.ics import pickup_calendar, stream_title
 from optimizer.geo import haversine_m
 from optimizer.pickups import AddressBins, load_address
@@ -69,10 +69,16 @@ Asked = Annotated[AddressQuery, Depends(_address_query)]
 lon)."""
 
 
-async def _find(conn: psycopg.AsyncConnection, asked: AddressQuery, weeks: int = 0) -> AddressBins:
-    """The address asked for, its bins and what their pickups over `weeks` need; 404 when
-    there are none."""
-    start, days = date.today(), 7 * weeks
+async def _lookup(request: Request, asked: AddressQuery, weeks: int) -> AddressBins:
+    """`_find` on a connection taken for its query alone."""
+    async with residents_pool(request).connection() as conn:
+        return await _find(conn, asked, 7 * weeks)
+
+
+async def _find(conn: psycopg.AsyncConnection, asked: AddressQuery, days: int) -> AddressBins:
+    """The address asked for, its bins and what their pickups over `days` days need; 404
+    when there are none."""
+    start = date.today()
     if asked.street is not None and asked.number is not None:
         address = f"{asked.street.strip()} {asked.number.strip()}"
         found = await load_address(conn, start, days, address=address)
@@ -92,17 +98,17 @@ async def _find(conn: psycopg.AsyncConnection, asked: AddressQuery, weeks: int =
 
 
 # The residents' endpoints are the API's busiest. They query the database asynchronously
-# (api/deps.py `AsyncConn`) and answer in the event loop: no hop to a worker thread and
+# (api/deps.py `residents_pool`) and answer in the event loop: no hop to a worker thread and
 # back, which cost about as much as their query. The pickups are written as JSON directly
 # (orjson) instead of FastAPI validating the answer against its model and serializing it;
 # the model still documents it.
 
 
 @router.get("/pickups", response_model=schemas.Pickups, responses=NOT_FOUND)
-async def get_pickups(conn: AsyncConn, asked: Asked, weeks: Weeks = 8) -> Response:
+async def get_pickups(request: Request, asked: Asked, weeks: Weeks = 8) -> Response:
     """The next pickups at an address (street and house number), at a bin's address, or at
     the address of the nearest bin to a position (within 200 m), by day."""
-    found = await _find(conn, asked, weeks)
+    found = await _lookup(request, asked, weeks)
     pickups = [
         {
             "day": p.day,
@@ -126,35 +132,35 @@ async def get_pickups(conn: AsyncConn, asked: Asked, weeks: Weeks = 8) -> Respon
         **NOT_FOUND,
     },
 )
-async def get_pickups_calendar(conn: AsyncConn, asked: Asked, weeks: Weeks = 8) -> Response:
+async def get_pickups_calendar(request: Request, asked: Asked, weeks: Weeks = 8) -> Response:
     """The same pickups as an iCalendar feed to subscribe to: one all-day event each, a
     reminder at 18:00 the evening before, stable event ids (a pickup a holiday moves stays
     the same event)."""
-    found = await _find(conn, asked, weeks)
+    found = await _lookup(request, asked, weeks)
     name = f"Waste collection, {found.address or found.bins[0].id}"
     text = pickup_calendar(found.pickups(), name, datetime.now(UTC))
     return Response(text, media_type="text/calendar; charset=utf-8")
 
 
 @router.get("/collected", responses=NOT_FOUND)
-async def get_collected(conn: AsyncConn, asked: Asked) -> schemas.CollectedToday:
+async def get_collected(request: Request, asked: Asked) -> schemas.CollectedToday:
     """Was it collected today, and if not why: each bin at the address on today's latest
     plan, as the drivers reported it (on that version or an earlier one of the day)."""
-    at_address = await _find(conn, asked)
-    address, bins = at_address.address, at_address.bins
     today = date.today()
-    cursor = await conn.execute(
-        "SELECT s.site_id, s.arrival_at, r.status, r.reason, r.reported_at "
-        "FROM plans AS p JOIN plan_stops AS s ON s.plan_id = p.id AND s.kind = 'bin' "
-        "LEFT JOIN stop_reports AS r ON r.bin_id = s.site_id "
-        "AND r.plan_id IN (SELECT id FROM plans WHERE plan_date = p.plan_date) "
-        "WHERE p.plan_date = %s AND s.site_id = ANY(%s) "
-        "AND p.version = (SELECT max(version) FROM plans WHERE plan_date = %s)",
-        (today, [b.id for b in bins], today),
-    )
-    on_plan = {row[0]: row[1:] for row in await cursor.fetchall()}
+    async with residents_pool(request).connection() as conn:
+        at_address = await _find(conn, asked, 0)
+        cursor = await conn.execute(
+            "SELECT s.site_id, s.arrival_at, r.status, r.reason, r.reported_at "
+            "FROM plans AS p JOIN plan_stops AS s ON s.plan_id = p.id AND s.kind = 'bin' "
+            "LEFT JOIN stop_reports AS r ON r.bin_id = s.site_id "
+            "AND r.plan_id IN (SELECT id FROM plans WHERE plan_date = p.plan_date) "
+            "WHERE p.plan_date = %s AND s.site_id = ANY(%s) "
+            "AND p.version = (SELECT max(version) FROM plans WHERE plan_date = %s)",
+            (today, [b.id for b in at_address.bins], today),
+        )
+        on_plan = {row[0]: row[1:] for row in await cursor.fetchall()}
     found = []
-    for info in bins:
+    for info in at_address.bins:
         if info.id not in on_plan:
             found.append(schemas.BinToday(
                 bin_id=info.id, waste_stream=info.waste_stream, status="not planned",
@@ -167,7 +173,7 @@ async def get_collected(conn: AsyncConn, asked: Asked) -> schemas.CollectedToday
             status="collected" if status == "done" else status or "planned",
             reason=reason, at=reported_at or arrival,
         ))  # fmt: skip
-    return schemas.CollectedToday(address=address, day=today, bins=found)
+    return schemas.CollectedToday(address=at_address.address, day=today, bins=found)
 
 
 @router.get("/containers/nearest")
