@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from optimizer.pickups import Pickup
 
@@ -57,7 +58,7 @@ def _fold(line: str) -> str:
 
 def pickup_calendar(pickups: Sequence[Pickup], name: str, stamp: datetime) -> str:
     """The pickups as a VCALENDAR, lines ended by CRLF."""
-    lines = [
+    head = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Curbside//Pickups//EN",
@@ -65,28 +66,49 @@ def pickup_calendar(pickups: Sequence[Pickup], name: str, stamp: datetime) -> st
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{_text(name)}",
     ]
-    dtstamp = f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}"
+    parts = [_fold(line) + "\r\n" for line in head]
+    dtstamp = f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}\r\n"
     for pickup in pickups:
-        title = stream_title(pickup.waste_stream)
-        note = f"Put the {title.lower()} bin out the evening before."
+        summary, note, tail = _stream_lines(pickup.waste_stream)
         if pickup.moved_from is not None:
-            note += f" Moved from {pickup.moved_from:%A %d %B} (a public holiday)."
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{pickup.bin_id}-{_date(pickup.scheduled_day)}@curbside",
+            moved = f" Moved from {pickup.moved_from:%A %d %B} (a public holiday)."
+            note = _fold(f"DESCRIPTION:{_text(_note(pickup.waste_stream) + moved)}") + "\r\n"
+        parts += [
+            "BEGIN:VEVENT\r\n",
+            _fold(f"UID:{pickup.bin_id}-{_date(pickup.scheduled_day)}@curbside") + "\r\n",
             dtstamp,
-            f"DTSTART;VALUE=DATE:{_date(pickup.day)}",
-            f"DTEND;VALUE=DATE:{_date(pickup.day + timedelta(days=1))}",
-            f"SUMMARY:{_text(title)}",
-            f"DESCRIPTION:{_text(note)}",
-            f"CATEGORIES:{_text(pickup.waste_stream)}",
-            "TRANSP:TRANSPARENT",
-            "BEGIN:VALARM",
-            "ACTION:DISPLAY",
-            f"TRIGGER:{REMINDER}",
-            f"DESCRIPTION:{_text(title + ' collection tomorrow')}",
-            "END:VALARM",
-            "END:VEVENT",
+            f"DTSTART;VALUE=DATE:{_date(pickup.day)}\r\n",
+            f"DTEND;VALUE=DATE:{_date(pickup.day + timedelta(days=1))}\r\n",
+            summary,
+            note,
+            tail,
         ]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+    parts.append("END:VCALENDAR\r\n")
+    return "".join(parts)
+
+
+def _note(stream: str) -> str:
+    return f"Put the {stream_title(stream).lower()} bin out the evening before."
+
+
+@lru_cache(maxsize=256)
+def _stream_lines(stream: str) -> tuple[str, str, str]:
+    """An event's lines that depend on its stream alone, folded and ended, worked out once
+    per stream: its SUMMARY, its DESCRIPTION (for a pickup no holiday moved), and the lines
+    after them to the event's end (its category and its reminder)."""
+    title = stream_title(stream)
+    tail = [
+        f"CATEGORIES:{_text(stream)}",
+        "TRANSP:TRANSPARENT",
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        f"TRIGGER:{REMINDER}",
+        f"DESCRIPTION:{_text(title + ' collection tomorrow')}",
+        "END:VALARM",
+        "END:VEVENT",
+    ]
+    return (
+        _fold(f"SUMMARY:{_text(title)}") + "\r\n",
+        _fold(f"DESCRIPTION:{_text(_note(stream))}") + "\r\n",
+        "".join(_fold(line) + "\r\n" for line in tail),
+    )
