@@ -61,9 +61,9 @@ class SelectionSettings:
     """The fill at which a bin is emptied when nothing is gained by taking it earlier."""
     visit_cost: float = 4.0
     """What a visit costs on an average route (its share of driving, time and unloading)."""
-    overflow_cost: float = 1.0
+    overflow_cost: float = 0.75
     """What a day of a full bin costs (complaints, litter, cleaning). The default is a
-    frugal one: about what 160 m of a rear loader's driving costs (docs/planning.md)."""
+    frugal one: about what 120 m of a rear loader's driving costs (docs/planning.md)."""
     pickup_time: time = time(10)
     """The time of day at which the day's and the next opportunity's pickups are reckoned."""
     working_days: frozenset[int] = frozenset(range(5))
@@ -71,7 +71,7 @@ class SelectionSettings:
     lookahead_days: int = 4
     """Working days a stream without calendar bins looks ahead when its truck goes out (1:
     only the next, as every other stream)."""
-    max_full_days: float = 3.0
+    max_full_days: float = 3.5
     """A bin with an area day that would stand full this many days before it is required on
     another day."""
 

@@ -24,9 +24,9 @@ class PlannerSettings(ServiceSettings):
     which a bin is required."""
     visit_cost: float = Field(default=4.0, ge=0)
     """What a visit costs on an average route, in the vehicles' cost unit (prizes follow it)."""
-    overflow_cost: float = Field(default=1.0, ge=0)
+    overflow_cost: float = Field(default=0.75, ge=0)
     """What a day of a full bin costs, in the same unit."""
-    max_full_days: float = Field(default=3.0, gt=0)
+    max_full_days: float = Field(default=3.5, gt=0)
     """A bin collected by need with an area day (its `round_weekday`) is fetched on another
     day only when it would otherwise stand full this many days before its area's day."""
     service_s: int = Field(default=60, ge=0)
