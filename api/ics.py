@@ -56,6 +56,11 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
+def _line(line: str) -> str:
+    """A content line as written: folded and ended by CRLF."""
+    return _fold(line) + "\r\n"
+
+
 def pickup_calendar(pickups: Sequence[Pickup], name: str, stamp: datetime) -> str:
     """The pickups as a VCALENDAR, lines ended by CRLF."""
     head = [
@@ -66,16 +71,17 @@ def pickup_calendar(pickups: Sequence[Pickup], name: str, stamp: datetime) -> st
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{_text(name)}",
     ]
-    parts = [_fold(line) + "\r\n" for line in head]
+    parts = [_line(line) for line in head]
+    # Lines that are short and ASCII by construction are ended without asking `_fold`.
     dtstamp = f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}\r\n"
     for pickup in pickups:
         summary, note, tail = _stream_lines(pickup.waste_stream)
         if pickup.moved_from is not None:
             moved = f" Moved from {pickup.moved_from:%A %d %B} (a public holiday)."
-            note = _fold(f"DESCRIPTION:{_text(_note(pickup.waste_stream) + moved)}") + "\r\n"
+            note = _line(f"DESCRIPTION:{_text(_note(pickup.waste_stream) + moved)}")
         parts += [
             "BEGIN:VEVENT\r\n",
-            _fold(f"UID:{pickup.bin_id}-{_date(pickup.scheduled_day)}@curbside") + "\r\n",
+            _line(f"UID:{pickup.bin_id}-{_date(pickup.scheduled_day)}@curbside"),
             dtstamp,
             f"DTSTART;VALUE=DATE:{_date(pickup.day)}\r\n",
             f"DTEND;VALUE=DATE:{_date(pickup.day + timedelta(days=1))}\r\n",
@@ -108,7 +114,7 @@ def _stream_lines(stream: str) -> tuple[str, str, str]:
         "END:VEVENT",
     ]
     return (
-        _fold(f"SUMMARY:{_text(title)}") + "\r\n",
-        _fold(f"DESCRIPTION:{_text(_note(stream))}") + "\r\n",
-        "".join(_fold(line) + "\r\n" for line in tail),
+        _line(f"SUMMARY:{_text(title)}"),
+        _line(f"DESCRIPTION:{_text(_note(stream))}"),
+        "".join(_line(line) for line in tail),
     )

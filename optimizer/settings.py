@@ -12,21 +12,22 @@ from optimizer.select import SelectionSettings
 
 
 class PlannerSettings(ServiceSettings):
-    """Read from `CURBSIDE_*` variables, e.g. `CURBSIDE_FILL_THRESHOLD_PCT=70`."""
+    """Read from `CURBSIDE_*` variables, e.g. `CURBSIDE_FILL_THRESHOLD_PCT=70`. The forecast
+    selection's defaults are `SelectionSettings`'s."""
 
     selection: Literal["forecast", "threshold"] = "forecast"
     """How bins are chosen: by forecast and calendar (`optimizer.select`), or every bin whose
     latest level reaches `fill_threshold_pct`."""
     fill_threshold_pct: float = Field(default=60.0, ge=0, le=100)
     """With threshold selection: bins whose latest fill level reaches this are collected."""
-    overflow_risk: float = Field(default=0.2, gt=0, le=1)
+    overflow_risk: float = Field(default=SelectionSettings.risk, gt=0, le=1)
     """With forecast selection: the overflow probability before the next working day from
     which a bin is required."""
-    visit_cost: float = Field(default=4.0, ge=0)
+    visit_cost: float = Field(default=SelectionSettings.visit_cost, ge=0)
     """What a visit costs on an average route, in the vehicles' cost unit (prizes follow it)."""
-    overflow_cost: float = Field(default=0.75, ge=0)
+    overflow_cost: float = Field(default=SelectionSettings.overflow_cost, ge=0)
     """What a day of a full bin costs, in the same unit."""
-    max_full_days: float = Field(default=3.5, gt=0)
+    max_full_days: float = Field(default=SelectionSettings.max_full_days, gt=0)
     """A bin collected by need with an area day (its `round_weekday`) is fetched on another
     day only when it would otherwise stand full this many days before its area's day."""
     service_s: int = Field(default=60, ge=0)
