@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from api import metrics, openapi, problems
 from api.ratelimit import RateLimiter
+from api.residents_index import ResidentsIndex
 from api.routes import (
     bins,
     dispatch,
@@ -63,7 +64,10 @@ def create_app(settings: ApiSettings, metrics_dir: Path | None = None) -> FastAP
                 app.state.pool = pool
                 app.state.connection_slots = asyncio.Semaphore(settings.pool_max_size)
                 app.state.residents_pool = residents_pool
-                yield
+                index = ResidentsIndex(settings.dsn, residents_pool)
+                async with index.listening():
+                    app.state.residents_index = index
+                    yield
 
     app = FastAPI(
         title="Curbside",

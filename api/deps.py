@@ -15,6 +15,8 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
 from api import queries, schemas
 from api.keys import ApiKey, find_key
+from api.residents_index import ResidentsIndex
+from optimizer.pickups import Lookups
 
 IDLE_WAIT_S = 0.001
 """How long `get_conn` waits, in the event loop, for an idle connection before it waits in a
@@ -42,13 +44,19 @@ Conn = Annotated[psycopg.Connection, Depends(get_conn)]
 
 
 def residents_pool(request: Request) -> AsyncConnectionPool:
-    """The pool of asynchronous connections for the residents' lookups: their queries run in
-    the event loop, without a hop to a worker thread and back (their own pool: the
-    synchronous one's connections cannot be awaited). The lookups take a connection from it
+    """The pool of asynchronous connections for the residents' endpoints: their queries run
+    in the event loop, without a hop to a worker thread and back (their own pool: the
+    synchronous one's connections cannot be awaited). They take a connection from it
     themselves and only for their query: a dependency yielding one would hold it while the
     answer is written too (docs/api.md, Speed)."""
     pool: AsyncConnectionPool = request.app.state.residents_pool
     return pool
+
+
+async def residents_lookups(request: Request) -> Lookups:
+    """What the residents' lookups read, from the process's copy (api/residents_index.py)."""
+    index: ResidentsIndex = request.app.state.residents_index
+    return await index.lookups()
 
 
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -34,9 +34,18 @@ def _text(value: str) -> str:
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
+@lru_cache(maxsize=1024)
 def _date(day: date) -> str:
-    """A DATE value (RFC 5545, 3.3.4): YYYYMMDD."""
+    """A DATE value (RFC 5545, 3.3.4): YYYYMMDD. (Cached, as `_all_day`: a calendar's days
+    are the same few weeks for every address.)"""
     return day.isoformat().replace("-", "")
+
+
+@lru_cache(maxsize=1024)
+def _all_day(day: date) -> str:
+    """An event's DTSTART and DTEND lines for all of `day`, ended."""
+    end = _date(day + timedelta(days=1))
+    return f"DTSTART;VALUE=DATE:{_date(day)}\r\nDTEND;VALUE=DATE:{end}\r\n"
 
 
 def _fold(line: str) -> str:
@@ -83,8 +92,7 @@ def pickup_calendar(pickups: Sequence[Pickup], name: str, stamp: datetime) -> st
             "BEGIN:VEVENT\r\n",
             _line(f"UID:{pickup.bin_id}-{_date(pickup.scheduled_day)}@curbside"),
             dtstamp,
-            f"DTSTART;VALUE=DATE:{_date(pickup.day)}\r\n",
-            f"DTEND;VALUE=DATE:{_date(pickup.day + timedelta(days=1))}\r\n",
+            _all_day(pickup.day),
             summary,
             note,
             tail,

@@ -4,9 +4,10 @@ A calendar bin is collected on its weekday, except on a holiday, whose collectio
 `holidays.moved_to` (or is dropped); a bin collected by need has no promised weekday, and its
 next pickups are the days a stored plan (its latest version) collects it.
 
-`load_address` reads all a lookup needs (the bins at an address, the holidays, the days the
-plans collect the bins by need) in one query, asynchronously: residents ask many times a
-second, and the API answers them in its event loop.
+`load_lookups` reads all the lookups need (the bins and their addresses, the holidays, the
+days the plans collect bins by need) into memory, asynchronously: residents ask many times a
+second, and the API answers them from that copy in its event loop (api/residents_index.py
+keeps it current).
 """
 
 from __future__ import annotations
@@ -90,51 +91,69 @@ def calendar_pickups(
     ]
 
 
-_ADDRESS = f"""
-SELECT {BIN_COLUMNS}, address,
-    ARRAY(
-        SELECT DISTINCT p.plan_date FROM plan_stops AS s JOIN plans AS p ON p.id = s.plan_id
-        WHERE s.site_id = bins.id AND s.kind = 'bin' AND bins.schedule <> 'calendar'
-            AND p.plan_date >= %(start)s::date AND p.plan_date < %(end)s::date
-            AND p.version = (SELECT max(version) FROM plans WHERE plan_date = p.plan_date)
-        ORDER BY p.plan_date
-    ),
-    (SELECT coalesce(array_agg(day), '{{}}') FROM holidays),
-    (SELECT coalesce(array_agg(moved_to), '{{}}') FROM holidays)
-FROM bins
+@dataclass(frozen=True)
+class Lookups:
+    """Everything the residents' lookups read, in memory: the bins with their addresses, the
+    holidays, and the days the latest plans collect each bin by need (from `since` on)."""
+
+    bins: dict[str, tuple[BinInfo, str | None]]
+    """Each bin and its address, by id."""
+    at_address: dict[str, list[str]]
+    """The ids of the bins at each address (lower case), in order."""
+    holidays: dict[date, date | None]
+    planned: dict[str, list[date]]
+    since: date
+
+    def find(
+        self, start: date, days: int, address: str | None = None, bin_id: str | None = None
+    ) -> AddressBins | None:
+        """The bins at `address` (any letter case), or at the address of the bin `bin_id`
+        (that bin alone when it has none), with what their pickups from `start` for `days`
+        days need; None when there are none."""
+        if (address is None) == (bin_id is None):
+            raise ValueError("give an address or a bin id")
+        if address is not None:
+            ids = self.at_address.get(address.lower(), [])
+        elif bin_id in self.bins:
+            address = self.bins[bin_id][1]
+            ids = self.at_address[address.lower()] if address is not None else [bin_id]
+        else:
+            ids = []
+        if not ids:
+            return None
+        if start < self.since:
+            raise ValueError(f"the plans are held from {self.since} on, not from {start}")
+        end = start + timedelta(days=days)
+        return AddressBins(
+            address=self.bins[bin_id or ids[0]][1],
+            bins=[self.bins[i][0] for i in ids],
+            holidays=self.holidays,
+            planned={i: [d for d in self.planned.get(i, []) if start <= d < end] for i in ids},
+            start=start,
+            days=days,
+        )
+
+
+_PLANNED = """
+SELECT s.site_id, array_agg(DISTINCT p.plan_date ORDER BY p.plan_date)
+FROM plan_stops AS s JOIN plans AS p ON p.id = s.plan_id JOIN bins ON bins.id = s.site_id
+WHERE s.kind = 'bin' AND bins.schedule <> 'calendar' AND p.plan_date >= %(since)s
+    AND p.version = (SELECT max(version) FROM plans WHERE plan_date = p.plan_date)
+GROUP BY s.site_id
 """
-_AT_ADDRESS = _ADDRESS + "WHERE lower(address) = lower(%(address)s) ORDER BY id"
-_AT_BIN = _ADDRESS + (
-    "WHERE id = %(bin_id)s "
-    "OR lower(address) = (SELECT lower(address) FROM bins WHERE id = %(bin_id)s) ORDER BY id"
-)
 
 
-async def load_address(
-    conn: psycopg.AsyncConnection,
-    start: date,
-    days: int,
-    address: str | None = None,
-    bin_id: str | None = None,
-) -> AddressBins | None:
-    """The bins at `address` (any letter case), or at the address of the bin `bin_id` (that
-    bin alone when it has none), with what their pickups need; None when there are none."""
-    if (address is None) == (bin_id is None):
-        raise ValueError("give an address or a bin id")
-    cursor = await conn.execute(
-        _AT_ADDRESS if address is not None else _AT_BIN,
-        {"address": address, "bin_id": bin_id, "start": start, "end": start + timedelta(days)},
-    )
-    rows = await cursor.fetchall()
-    if not rows:
-        return None
-    named = next((row for row in rows if row[0] == bin_id), rows[0])
-    holiday_days, moved_to = rows[0][9], rows[0][10]
-    return AddressBins(
-        address=named[7],
-        bins=[BinInfo(*row[:7]) for row in rows],
-        holidays=dict(zip(holiday_days, moved_to, strict=True)),
-        planned={row[0]: row[8] for row in rows},
-        start=start,
-        days=days,
-    )
+async def load_lookups(conn: psycopg.AsyncConnection, since: date) -> Lookups:
+    """What the residents' lookups read, as it stands (plans from `since` on)."""
+    bins: dict[str, tuple[BinInfo, str | None]] = {}
+    at_address: dict[str, list[str]] = {}
+    cursor = await conn.execute(f"SELECT {BIN_COLUMNS}, address FROM bins ORDER BY id")
+    for row in await cursor.fetchall():
+        bins[row[0]] = (BinInfo(*row[:7]), row[7])
+        if row[7] is not None:
+            at_address.setdefault(row[7].lower(), []).append(row[0])
+    cursor = await conn.execute("SELECT day, moved_to FROM holidays")
+    holidays: dict[date, date | None] = dict(await cursor.fetchall())
+    cursor = await conn.execute(_PLANNED, {"since": since})
+    planned: dict[str, list[date]] = dict(await cursor.fetchall())
+    return Lookups(bins, at_address, holidays, planned, since)

@@ -18,7 +18,7 @@ def health(conn: Conn) -> schemas.Health:
 
 
 @router.get("/livez")
-def livez() -> dict[str, str]:
+async def livez() -> dict[str, str]:
     """The process answers (no database asked): for a liveness probe, and the benchmark's
     measure of what the framework alone serves on this machine."""
     return {"status": "alive"}

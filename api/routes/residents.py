@@ -2,113 +2,105 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import orjson
-import psycopg
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api import schemas
-from api.deps import Conn, residents_pool
+from api.deps import Conn, residents_lookups, residents_pool
 from api.ics import pickup_calendar, stream_title
 from optimizer.geo import haversine_m
-from optimizer.pickups import AddressBins, load_address
+from optimizer.pickups import AddressBins
 from optimizer.reports import NEAREST_BIN, bin_within
 
 router = APIRouter(prefix="/v1", tags=["residents"])
 NEAR_M = 200.0
 """A position finds the address of the nearest bin within this distance."""
 
-Street = Annotated[str | None, Query(min_length=1, max_length=200, description="e.g. Korenmarkt")]
-Number = Annotated[str | None, Query(min_length=1, max_length=20, description="e.g. 1 or 12b")]
-BinId = Annotated[str | None, Query(min_length=1, max_length=100)]
-Lat = Annotated[float | None, Query(ge=-90, le=90)]
-Lon = Annotated[float | None, Query(ge=-180, le=180)]
-Weeks = Annotated[int, Query(ge=1, le=26, description="how far ahead")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No bin at that address, by that id or within 200 m."}
 }
 """What a lookup by address answers when it finds nothing (its other errors: api/openapi.py)."""
 
 
-@dataclass(frozen=True)
-class AddressQuery:
-    """How a resident names an address: street and number, a bin, or a position."""
+class AddressQuery(BaseModel):
+    """How a resident names an address, in the query: street and number, a bin, or a
+    position; exactly one of them, completely. (A model rather than one parameter each:
+    FastAPI checks it in one validation, which is cheaper.)"""
 
-    street: str | None = None
-    number: str | None = None
-    bin_id: str | None = None
-    lat: float | None = None
-    lon: float | None = None
+    model_config = ConfigDict(frozen=True)
+    street: str | None = Field(None, min_length=1, max_length=200, description="e.g. Korenmarkt")
+    number: str | None = Field(None, min_length=1, max_length=20, description="e.g. 1 or 12b")
+    bin_id: str | None = Field(None, min_length=1, max_length=100)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
 
-
-async def _address_query(
-    street: Street = None,
-    number: Number = None,
-    bin_id: BinId = None,
-    lat: Lat = None,
-    lon: Lon = None,
-) -> AddressQuery:
-    """The query's way of naming an address, when it gives exactly one, completely. (An
-    `async` dependency: it needs no database, so no worker thread.)"""
-    given = [street is not None or number is not None, bin_id is not None]
-    given.append(lat is not None or lon is not None)
-    if sum(given) != 1:
-        raise HTTPException(422, "give street and number, or bin_id, or lat and lon")
-    if given[0] and (street is None or number is None):
-        raise HTTPException(422, "give both street and number")
-    if given[2] and (lat is None or lon is None):
-        raise HTTPException(422, "give both lat and lon")
-    return AddressQuery(street, number, bin_id, lat, lon)
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        given = [self.street is not None or self.number is not None, self.bin_id is not None]
+        given.append(self.lat is not None or self.lon is not None)
+        if sum(given) != 1:
+            raise ValueError("give street and number, or bin_id, or lat and lon")
+        if given[0] and (self.street is None or self.number is None):
+            raise ValueError("give both street and number")
+        if given[2] and (self.lat is None or self.lon is None):
+            raise ValueError("give both lat and lon")
+        return self
 
 
-Asked = Annotated[AddressQuery, Depends(_address_query)]
+class AheadQuery(AddressQuery):
+    """An address, and how many weeks of its pickups."""
+
+    weeks: int = Field(8, ge=1, le=26, description="how far ahead")
+
+
+Asked = Annotated[AddressQuery, Query()]
 """The address a resident asks about (the query's street and number, bin_id, or lat and
 lon)."""
+AskedAhead = Annotated[AheadQuery, Query()]
 
 
-async def _lookup(request: Request, asked: AddressQuery, weeks: int) -> AddressBins:
-    """`_find` on a connection taken for its query alone."""
-    async with residents_pool(request).connection() as conn:
-        return await _find(conn, asked, 7 * weeks)
-
-
-async def _find(conn: psycopg.AsyncConnection, asked: AddressQuery, days: int) -> AddressBins:
+async def _find(request: Request, asked: AddressQuery, days: int) -> AddressBins:
     """The address asked for, its bins and what their pickups over `days` days need; 404
-    when there are none."""
+    when there are none. From the process's copy (api/residents_index.py), but for the bin
+    nearest a position, which the database finds."""
+    lookups = await residents_lookups(request)
     start = date.today()
     if asked.street is not None and asked.number is not None:
         address = f"{asked.street.strip()} {asked.number.strip()}"
-        found = await load_address(conn, start, days, address=address)
+        found = lookups.find(start, days, address=address)
         if found is None:
             raise HTTPException(404, f"no bins registered at {address}")
         return found
     bin_id = asked.bin_id
     if asked.lat is not None and asked.lon is not None:
-        cursor = await conn.execute(NEAREST_BIN, {"lat": asked.lat, "lon": asked.lon})
-        bin_id = bin_within(await cursor.fetchone(), asked.lat, asked.lon, NEAR_M)
+        async with residents_pool(request).connection() as conn:
+            cursor = await conn.execute(NEAREST_BIN, {"lat": asked.lat, "lon": asked.lon})
+            bin_id = bin_within(await cursor.fetchone(), asked.lat, asked.lon, NEAR_M)
         if bin_id is None:
             raise HTTPException(404, f"no bin within {NEAR_M:.0f} m of that position")
-    found = await load_address(conn, start, days, bin_id=bin_id)
+    found = lookups.find(start, days, bin_id=bin_id)
     if found is None:
         raise HTTPException(404, f"no bin {bin_id!r}")
     return found
 
 
-# The residents' endpoints are the API's busiest. They query the database asynchronously
-# (api/deps.py `residents_pool`) and answer in the event loop: no hop to a worker thread and
-# back, which cost about as much as their query. The pickups are written as JSON directly
+# The residents' endpoints are the API's busiest. They answer in the event loop from the
+# process's copy of what they read (api/residents_index.py), querying the database only to
+# find the bin nearest a position and for today's reports, asynchronously: no hop to a
+# worker thread and back. The pickups are written as JSON directly
 # (orjson) instead of FastAPI validating the answer against its model and serializing it;
 # the model still documents it.
 
 
 @router.get("/pickups", response_model=schemas.Pickups, responses=NOT_FOUND)
-async def get_pickups(request: Request, asked: Asked, weeks: Weeks = 8) -> Response:
+async def get_pickups(request: Request, asked: AskedAhead) -> Response:
     """The next pickups at an address (street and house number), at a bin's address, or at
     the address of the nearest bin to a position (within 200 m), by day."""
-    found = await _lookup(request, asked, weeks)
+    found = await _find(request, asked, 7 * asked.weeks)
     pickups = [
         {
             "day": p.day,
@@ -132,11 +124,11 @@ async def get_pickups(request: Request, asked: Asked, weeks: Weeks = 8) -> Respo
         **NOT_FOUND,
     },
 )
-async def get_pickups_calendar(request: Request, asked: Asked, weeks: Weeks = 8) -> Response:
+async def get_pickups_calendar(request: Request, asked: AskedAhead) -> Response:
     """The same pickups as an iCalendar feed to subscribe to: one all-day event each, a
     reminder at 18:00 the evening before, stable event ids (a pickup a holiday moves stays
     the same event)."""
-    found = await _lookup(request, asked, weeks)
+    found = await _find(request, asked, 7 * asked.weeks)
     name = f"Waste collection, {found.address or found.bins[0].id}"
     text = pickup_calendar(found.pickups(), name, datetime.now(UTC))
     return Response(text, media_type="text/calendar; charset=utf-8")
@@ -147,8 +139,8 @@ async def get_collected(request: Request, asked: Asked) -> schemas.CollectedToda
     """Was it collected today, and if not why: each bin at the address on today's latest
     plan, as the drivers reported it (on that version or an earlier one of the day)."""
     today = date.today()
+    at_address = await _find(request, asked, 0)
     async with residents_pool(request).connection() as conn:
-        at_address = await _find(conn, asked, 0)
         cursor = await conn.execute(
             "SELECT s.site_id, s.arrival_at, r.status, r.reason, r.reported_at "
             "FROM plans AS p JOIN plan_stops AS s ON s.plan_id = p.id AND s.kind = 'bin' "
