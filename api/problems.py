@@ -57,12 +57,20 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        ProblemError(where=".".join(str(part) for part in e["loc"]), problem=e["msg"])
+        ProblemError(where=".".join(str(part) for part in e["loc"]), problem=_problem(e))
         for e in exc.errors()
     ]
     detail = "; ".join(f"{e.where}: {e.problem}" for e in errors)
     body = problem(422, detail or "the request is not valid", errors=errors)
     return JSONResponse(body, 422, media_type=MEDIA_TYPE)
+
+
+def _problem(error: Any) -> str:
+    """What a validation error says; a validator's own message without Pydantic's "Value
+    error, " before it."""
+    if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
 
 
 class Gate:

@@ -91,9 +91,9 @@ async def _find(request: Request, asked: AddressQuery, days: int) -> AddressBins
 # The residents' endpoints are the API's busiest. They answer in the event loop from the
 # process's copy of what they read (api/residents_index.py), querying the database only to
 # find the bin nearest a position and for today's reports, asynchronously: no hop to a
-# worker thread and back. The pickups are written as JSON directly
-# (orjson) instead of FastAPI validating the answer against its model and serializing it;
-# the model still documents it.
+# worker thread and back. The pickups are written as JSON directly (orjson) instead of
+# FastAPI validating the answer against its model and serializing it; the model still
+# documents it.
 
 
 @router.get("/pickups", response_model=schemas.Pickups, responses=NOT_FOUND)

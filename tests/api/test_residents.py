@@ -103,25 +103,27 @@ def test_the_calendar_feed_reads_back(client: TestClient) -> None:
 
 @pytest.mark.usefixtures("street")
 @pytest.mark.parametrize(
-    ("query", "status"),
+    ("query", "status", "says"),
     [
-        ("lat=51.0501&lon=3.7201", 200),  # about 13 m from Korenmarkt 1
-        ("lat=51.10&lon=3.72", 404),  # 5.5 km away
-        ("", 422),
-        ("street=Korenmarkt", 422),
-        ("street=Korenmarkt&number=1&bin_id=glass-9", 422),
-        ("street=Nowhere&number=3", 404),
-        ("bin_id=nope", 404),
-        ("street=Korenmarkt&number=1&weeks=27", 422),
+        ("lat=51.0501&lon=3.7201", 200, ""),  # about 13 m from Korenmarkt 1
+        ("lat=51.10&lon=3.72", 404, "no bin within 200 m"),  # 5.5 km away
+        ("", 422, "query: give street and number, or bin_id, or lat and lon"),
+        ("street=Korenmarkt", 422, "give both street and number"),
+        ("lat=51.05", 422, "give both lat and lon"),
+        ("street=Korenmarkt&number=1&bin_id=glass-9", 422, "or bin_id"),
+        ("street=Nowhere&number=3", 404, "no bins registered at Nowhere 3"),
+        ("bin_id=nope", 404, "no bin 'nope'"),
+        ("street=Korenmarkt&number=1&weeks=27", 422, "query.weeks: Input should be less"),
     ],
 )
-def test_finding_the_address(client: TestClient, query: str, status: int) -> None:
+def test_finding_the_address(client: TestClient, query: str, status: int, says: str) -> None:
     response = client.get(f"/v1/pickups?{query}")
     assert response.status_code == status
     if status == 200:
         assert response.json()["address"] == "Korenmarkt 1"
     else:
         assert response.headers["content-type"] == "application/problem+json"
+        assert says in response.json()["detail"]
 
 
 @pytest.fixture
