@@ -85,12 +85,12 @@ class ResidentsIndex:
                 async with conn:
                     async for _ in conn.notifies():
                         self._heard += 1
-            except psycopg.OperationalError as exc:
+            except psycopg.Error as exc:
                 log.warning("residents' index: lost its listening connection: %s", exc)
             while True:
                 await asyncio.sleep(RECONNECT_S)
                 try:
                     conn = await self._listen()
                     break
-                except psycopg.OperationalError as exc:
+                except psycopg.Error as exc:
                     log.warning("residents' index: cannot listen yet: %s", exc)
