@@ -9,9 +9,9 @@ keeps a copy (`optimizer.pickups.Lookups`) and answers from it.
 The database says when the copy is old: triggers on bins, holidays, plans and plan_stops
 notify the channel `curbside_residents` (migration 0010). Each process listens on a
 connection of its own; the first lookup after a notification reloads the copy before it
-answers. A lookup thus sees every change whose notification reached the process, which is
-within about a millisecond of its commit. When the listening connection breaks, the copy is
-reloaded once it listens again.
+answers. A lookup thus sees every change whose notification reached the process, which
+takes well under a millisecond after its commit (docs/api.md). When the listening connection
+breaks, the copy is reloaded once it listens again.
 """
 
 from __future__ import annotations
